@@ -1,0 +1,50 @@
+# Factcheck Workbench: `make run` serves the workbench, `make test` runs the whole suite.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test install install-test system-deps bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# The install stamps depend on setup.cfg, so a changed dependency list reinstalls.
+$(VENV)/.installed: setup.cfg pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: setup.cfg pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+# Debian's Chromium (browser tests) and Noto fonts (Devanagari share cards), when we may install
+# them; without them those tests skip and say why, and share cards fall back to DejaVu.
+system-deps:
+	@if command -v chromium >/dev/null 2>&1 && [ -d /usr/share/fonts/truetype/noto ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "Installing Debian packages: chromium fonts-noto-core"; \
+		(apt-get update -qq || true) >/dev/null 2>&1; \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-core >/dev/null 2>&1 \
+			|| echo "warning: could not install chromium/fonts-noto-core; browser tests will skip"; \
+	else echo "note: install Debian's chromium and fonts-noto-core for the browser tests and share cards"; fi
+
+run: install
+	$(BIN)/factcheck init-db
+	$(BIN)/factcheck create-admin
+	$(BIN)/factcheck serve --host $(HOST) --port $(PORT)
+
+test: install-test system-deps
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: install
+	$(BIN)/python bench/archive.py
+	$(BIN)/python bench/search.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache

@@ -1,0 +1,1 @@
+"""Claims, their sources and screenshots, and the lifecycle that moves them."""

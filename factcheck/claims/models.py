@@ -1,0 +1,116 @@
+"""Claims as filed, the URLs they link to, and their screenshots."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from factcheck.accounts.models import User
+from factcheck.db import Base, utcnow
+
+
+class Status(enum.StrEnum):
+    """The states of SPEC §2; the moves between them live in :mod:`factcheck.claims.workflow`."""
+
+    SUBMITTED = "submitted"
+    RESEARCHING = "researching"
+    IN_REVIEW = "in_review"
+    APPROVED = "approved"
+    PUBLISHED = "published"
+    REJECTED = "rejected"
+    DUPLICATE = "duplicate"
+
+
+class Platform(enum.StrEnum):
+    """Where the post was seen."""
+
+    WHATSAPP = "whatsapp"
+    FACEBOOK = "facebook"
+    X = "x"
+    YOUTUBE = "youtube"
+    INSTAGRAM = "instagram"
+    TELEGRAM = "telegram"
+    WEB = "web"
+    OTHER = "other"
+
+
+def _one_of(column: str, values: type[enum.StrEnum]) -> str:
+    return f"{column} IN ({', '.join(repr(v.value) for v in values)})"
+
+
+class Claim(Base):
+    __tablename__ = "claims"
+    __table_args__ = (
+        CheckConstraint(_one_of("status", Status), name="status_known"),
+        CheckConstraint(_one_of("platform", Platform), name="platform_known"),
+        CheckConstraint(
+            "(status = 'duplicate') = (duplicate_of_id IS NOT NULL)", name="duplicate_has_original"
+        ),
+        CheckConstraint("duplicate_of_id <> id", name="not_duplicate_of_itself"),
+        Index("ix_claims_status_created_at", "status", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    text: Mapped[str] = mapped_column(Text, default="")
+    platform: Mapped[str] = mapped_column(String(16))
+    language: Mapped[str | None] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(16), default=Status.SUBMITTED.value)
+    submitted_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    submitted_by: Mapped[User] = relationship(foreign_keys=[submitted_by_id])
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
+    duplicate_of: Mapped[Claim | None] = relationship(remote_side=[id])
+    sources: Mapped[list[Source]] = relationship(
+        back_populates="claim", order_by="Source.position", cascade="all, delete-orphan"
+    )
+    screenshot: Mapped[Screenshot | None] = relationship(
+        back_populates="claim", cascade="all, delete-orphan"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Claim {self.id} {self.status}>"
+
+
+class Source(Base):
+    """A URL a claim links to, normalised (SPEC §3)."""
+
+    __tablename__ = "sources"
+    __table_args__ = (UniqueConstraint("claim_id", "url"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    url: Mapped[str] = mapped_column(Text, index=True)
+    domain: Mapped[str] = mapped_column(String(255), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    claim: Mapped[Claim] = relationship(back_populates="sources")
+
+
+class Screenshot(Base):
+    """An image of the post, verified by decoding; its bytes live in the blob store."""
+
+    __tablename__ = "screenshots"
+    __table_args__ = (
+        CheckConstraint("content_type IN ('image/png', 'image/jpeg', 'image/webp')", name="type_known"),
+        CheckConstraint("length(sha256) = 64", name="sha256_length"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), unique=True)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    content_type: Mapped[str] = mapped_column(String(32))
+    size: Mapped[int]
+    width: Mapped[int]
+    height: Mapped[int]
+    filename: Mapped[str] = mapped_column(String(255), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    claim: Mapped[Claim] = relationship(back_populates="screenshot")

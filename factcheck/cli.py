@@ -1,0 +1,156 @@
+"""The ``factcheck`` command (SPEC §6): a Click group on Flask's CLI.
+
+Each command is an edge like a request: it calls operations and commits once at its end.
+"""
+
+from __future__ import annotations
+
+import secrets
+import sys
+from typing import Any
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup
+from sqlalchemy import func, select
+
+from factcheck import db
+from factcheck.accounts.models import Role, User
+from factcheck.errors import WorkbenchError
+
+
+def main() -> None:
+    """Entry point of the ``factcheck`` console script."""
+    from factcheck import create_app
+
+    group = FlaskGroup(name="factcheck", create_app=lambda: create_app(), add_version_option=False,
+                       help="Factcheck Workbench: file, archive, review and publish fact-checks.")
+    group.main(prog_name="factcheck")
+
+
+def _fail(error: WorkbenchError) -> None:
+    fields = getattr(error, "fields", None)
+    raise click.ClickException("; ".join(f"{k}: {v}" for k, v in fields.items()) if fields else error.message)
+
+
+def register_commands(app: Flask) -> None:
+    """Add the workbench's commands to ``app.cli``."""
+    cli = app.cli
+
+    @cli.command("init-db")
+    def init_db() -> None:
+        """Create the instance folders and upgrade the database to the latest migration."""
+        from factcheck.migrate import upgrade
+
+        config = current_app.config["FACTCHECK"]
+        for folder in (config.instance_dir, config.archive_dir):
+            folder.mkdir(parents=True, exist_ok=True)
+        upgrade(config.database_url)
+        click.echo(f"Database ready: {_redact(config.database_url)}")
+
+    @cli.command("db-revision")
+    @click.option("-m", "--message", required=True)
+    def db_revision(message: str) -> None:
+        """Write a new migration from the difference between the models and the database."""
+        from alembic import command
+
+        from factcheck.migrate import alembic_config
+
+        command.revision(alembic_config(current_app.config["FACTCHECK"].database_url), message,
+                         autogenerate=True)
+
+    @cli.command("create-user")
+    @click.argument("email")
+    @click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+    @click.option("--name", default="", help="the name shown in histories")
+    @click.option("--password-stdin", is_flag=True, help="read the password from standard input")
+    def create_user(email: str, role: str, name: str, password_stdin: bool) -> None:
+        """Create an account. Without --password-stdin a one-time password is printed."""
+        from factcheck.accounts.operations import create_user as create
+
+        one_time = not password_stdin
+        password = sys.stdin.readline().rstrip("\r\n") if password_stdin else secrets.token_urlsafe(12)
+        try:
+            user = create(email, role, password, name=name, must_change_password=one_time)
+        except WorkbenchError as exc:
+            _fail(exc)
+        db.commit()
+        click.echo(f"Created {user.role} {user.email} (user {user.id}).")
+        if one_time:
+            click.echo(f"One-time password (change it at first login): {password}")
+
+    @cli.command("create-admin")
+    @click.option("--email", default="admin@localhost", show_default=True)
+    def create_admin(email: str) -> None:
+        """Create the first staff account, unless a staff account exists; print its one-time password."""
+        from factcheck.accounts.operations import create_user as create
+
+        staff = db.session().scalar(select(func.count()).select_from(User).where(User.role == Role.STAFF.value))
+        if staff:
+            click.echo("A staff account exists already; no admin created.")
+            return
+        password = secrets.token_urlsafe(12)
+        create(email, Role.STAFF.value, password, name="Admin", must_change_password=True)
+        db.commit()
+        click.echo("=" * 64)
+        click.echo(f"  Admin account: {email}")
+        click.echo(f"  One-time password: {password}")
+        click.echo("  (shown only now; you choose your own at first login)")
+        click.echo("=" * 64)
+
+    @cli.command("create-token")
+    @click.argument("email")
+    @click.option("--label", default="command line", show_default=True)
+    def create_token(email: str, label: str) -> None:
+        """Create an API token for EMAIL; the token alone is printed on the last line."""
+        from factcheck.accounts.operations import create_token as create
+        from factcheck.accounts.operations import find_user_by_email
+
+        user = find_user_by_email(email)
+        if user is None or not user.active:
+            raise click.ClickException(f"no active user {email}")
+        _row, token = create(user, label)
+        db.commit()
+        click.echo(f"API token for {user.email} (send it as Authorization: Bearer <token>):", err=True)
+        click.echo(token)
+
+    @cli.command("serve")
+    @click.option("--host", default="127.0.0.1", show_default=True)
+    @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+    @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64))
+    @click.option("--workers", default=2, show_default=True, type=click.IntRange(0, 32),
+                  help="in-process job workers (0: leave jobs to `factcheck worker`)")
+    def serve(host: str, port: int, threads: int, workers: int) -> None:
+        """Serve the workbench with waitress and run the job worker in the same process."""
+        import waitress
+
+        from factcheck.jobs import BackgroundWorker, get_queue
+
+        app: Any = current_app._get_current_object()  # type: ignore[attr-defined]
+        worker = BackgroundWorker(get_queue(), workers) if workers else None
+        if worker is not None:
+            worker.start()
+        click.echo(f"Factcheck Workbench on http://{host}:{port}/ (Ctrl+C stops it)")
+        try:
+            waitress.serve(app, host=host, port=port, threads=threads, ident="factcheck")
+        finally:
+            if worker is not None:
+                worker.stop()
+
+    @cli.command("worker")
+    @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
+    def worker(workers: int) -> None:
+        """Run job workers only (scale-out: any number of these, on any host)."""
+        from factcheck.jobs import get_queue
+
+        consumer = get_queue().consumer(workers)
+        consumer.run()
+
+
+def _redact(url: str) -> str:
+    scheme, sep, rest = url.partition("://")
+    credentials, at, host = rest.rpartition("@")
+    if not at:
+        return url
+    user = credentials.split(":", 1)[0]
+    return f"{scheme}{sep}{user}:***@{host}"

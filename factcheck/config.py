@@ -1,0 +1,146 @@
+"""Typed, immutable configuration read from the ``FACTCHECK_*`` environment variables (SPEC §6).
+
+Every default path lives under the instance folder, so one variable (``FACTCHECK_INSTANCE_DIR``)
+isolates a whole instance: database, queue, archive, secret key and, when set, the index.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SECRET_KEY_FILE = "secret_key"
+
+
+class ConfigError(ValueError):
+    """A configuration value that cannot be used; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything the workbench needs to know about its surroundings."""
+
+    instance_dir: Path
+    database_url: str
+    index_dir: Path
+    archive_dir: Path
+    queue_url: str
+    secret_key: str
+    public_url: str = "http://127.0.0.1:5000"
+    archive_origin: str | None = None
+    fetch_allow: frozenset[str] = frozenset()
+    fetch_timeout: float = 20.0
+    fetch_max_bytes: int = 10 * 1024 * 1024
+    screenshot_max_bytes: int = 5 * 1024 * 1024
+    login_rate_limit: str = "10 per minute"
+    rate_limit_storage_url: str = "memory://"
+    testing: bool = False
+    extra: Mapping[str, object] = field(default_factory=dict)
+
+    def replace(self, **changes: object) -> Config:
+        """Return a copy with some values changed (configs are immutable)."""
+        return dataclasses.replace(self, **changes)
+
+    @property
+    def queue_is_redis(self) -> bool:
+        return self.queue_url.startswith(("redis://", "rediss://", "unix://"))
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Config:
+        """Read the configuration from ``environ`` (default: the process environment)."""
+        env = os.environ if environ is None else environ
+        explicit_instance = env.get("FACTCHECK_INSTANCE_DIR")
+        instance_dir = Path(explicit_instance or PROJECT_ROOT / "instance").resolve()
+        default_index = instance_dir / "index" if explicit_instance else PROJECT_ROOT / "index"
+
+        database_url = normalise_database_url(
+            env.get("FACTCHECK_DATABASE_URL") or f"sqlite:///{instance_dir / 'factcheck.db'}"
+        )
+        queue_url = env.get("FACTCHECK_QUEUE_URL") or f"sqlite:///{instance_dir / 'queue.db'}"
+        redis_url = queue_url if queue_url.startswith(("redis://", "rediss://")) else None
+        return cls(
+            instance_dir=instance_dir,
+            database_url=database_url,
+            index_dir=Path(env.get("FACTCHECK_INDEX_DIR") or default_index).resolve(),
+            archive_dir=Path(env.get("FACTCHECK_ARCHIVE_DIR") or instance_dir / "archive").resolve(),
+            queue_url=queue_url,
+            secret_key=env.get("FACTCHECK_SECRET_KEY") or load_or_create_secret_key(instance_dir),
+            public_url=_public_url(env.get("FACTCHECK_PUBLIC_URL") or "http://127.0.0.1:5000"),
+            archive_origin=_optional_origin(env.get("FACTCHECK_ARCHIVE_ORIGIN")),
+            fetch_allow=parse_fetch_allow(env.get("FACTCHECK_FETCH_ALLOW", "")),
+            fetch_timeout=_positive_float(env, "FACTCHECK_FETCH_TIMEOUT", 20.0),
+            fetch_max_bytes=int(_positive_float(env, "FACTCHECK_FETCH_MAX_BYTES", 10 * 1024 * 1024)),
+            rate_limit_storage_url=redis_url or "memory://",
+        )
+
+
+def normalise_database_url(url: str) -> str:
+    """Use the psycopg 3 driver for PostgreSQL URLs given without a driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def parse_fetch_allow(value: str) -> frozenset[str]:
+    """Parse ``FACTCHECK_FETCH_ALLOW``: comma-separated exact ``host:port`` entries."""
+    entries = set()
+    for raw in value.split(","):
+        entry = raw.strip().lower()
+        if not entry:
+            continue
+        host, sep, port = entry.rpartition(":")
+        if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ConfigError(f"FACTCHECK_FETCH_ALLOW: {raw.strip()!r} is not a host:port entry")
+        entries.add(f"{host.strip('[]')}:{int(port)}")
+    return frozenset(entries)
+
+
+def load_or_create_secret_key(instance_dir: Path) -> str:
+    """Read the instance's secret key, generating and keeping it on first use.
+
+    The file is created exclusively, so concurrent first starts agree on one key.
+    """
+    path = instance_dir / SECRET_KEY_FILE
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    instance_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secrets.token_urlsafe(48))
+        handle.flush()
+        os.fsync(handle.fileno())
+    return path.read_text().strip()
+
+
+def _positive_float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name}: {raw!r} is not a number") from None
+    if value <= 0:
+        raise ConfigError(f"{name}: must be positive")
+    return value
+
+
+def _public_url(value: str, name: str = "FACTCHECK_PUBLIC_URL") -> str:
+    if not value.startswith(("http://", "https://")):
+        raise ConfigError(f"{name}: must start with http:// or https://")
+    return value.rstrip("/")
+
+
+def _optional_origin(value: str | None) -> str | None:
+    return _public_url(value, "FACTCHECK_ARCHIVE_ORIGIN") if value else None

@@ -1,0 +1,272 @@
+"""Fixtures: a real database per test (SQLite, and PostgreSQL when configured), an app, clients
+and builders.
+
+Every test that uses ``app`` runs once on SQLite and once on PostgreSQL. PostgreSQL runs when
+``FACTCHECK_TEST_POSTGRES_URL`` is set (``.ci/run`` sets it, and then an unreachable server is an
+error, not a skip); without it those runs skip and say why.
+
+Isolation: SQLite tests each get a copy of a database migrated once per session; PostgreSQL tests
+share a database created for the session and emptied after each test. Transactions commit for
+real, so after-commit hooks and jobs in other sessions see what a test wrote, as in production.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from factcheck import create_app, db
+from factcheck.accounts import operations as accounts
+from factcheck.accounts.models import User
+from factcheck.config import Config, normalise_database_url
+from factcheck.db import Base
+from factcheck.migrate import upgrade
+from factcheck.models import import_all_models
+
+POSTGRES_ENV = "FACTCHECK_TEST_POSTGRES_URL"
+CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
+PASSWORD = "correct horse battery"
+
+
+def corpus_path(*parts: str) -> Path:
+    """A path in the shared corpus; the test skips, saying so, when the corpus is absent."""
+    path = CORPUS.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"corpus file {path} is absent (see ../shared/corpus/README.md)")
+    return path
+
+
+# -- databases ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An SQLite database migrated to head once; each test copies it."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str]:
+    """A fresh PostgreSQL database for this session, migrated to head, dropped at the end."""
+    base_url = os.environ.get(POSTGRES_ENV)
+    if not base_url:
+        pytest.skip(f"{POSTGRES_ENV} is not set: the PostgreSQL runs are skipped")
+    base = make_url(normalise_database_url(base_url))
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    name = f"factcheck_test_{uuid.uuid4().hex[:10]}"
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # noqa: BLE001 - CI must fail loudly when PostgreSQL is down
+        pytest.fail(f"{POSTGRES_ENV} is set but PostgreSQL is unreachable: {exc}", pytrace=False)
+    url = base.set(database=name).render_as_string(hide_password=False)
+    try:
+        upgrade(url)
+        yield url
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _empty_postgres(url: str) -> None:
+    import_all_models()
+    tables = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
+    engine = create_engine(url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The URL of an empty, migrated database for this test."""
+    if request.param == "sqlite":
+        path = tmp_path / "factcheck.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite:///{path}"
+        return
+    url = request.getfixturevalue("postgres_database")
+    yield url
+    _empty_postgres(url)
+
+
+# -- the app -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def config(tmp_path: Path, database_url: str) -> Config:
+    instance = tmp_path / "instance"
+    return Config(
+        instance_dir=instance,
+        database_url=database_url,
+        index_dir=instance / "index",
+        archive_dir=instance / "archive",
+        queue_url=f"sqlite:///{instance / 'queue.db'}",
+        secret_key="test-secret-key-" + uuid.uuid4().hex,
+        public_url="https://factcheck.example.org",
+        testing=True,
+    )
+
+
+@pytest.fixture
+def app(config: Config) -> Iterator[Any]:
+    application = create_app(config)
+    yield application
+    application.extensions[db.EXTENSION_KEY].dispose()
+
+
+@pytest.fixture
+def app_context(app: Any) -> Iterator[None]:
+    with app.app_context():
+        yield
+
+
+@pytest.fixture
+def client(app: Any) -> FlaskClient:
+    return app.test_client()
+
+
+# -- builders ----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def password_hash() -> str:
+    """PASSWORD hashed once: scrypt is slow on purpose, and most tests need many users."""
+    return accounts.hash_password(PASSWORD)
+
+
+@pytest.fixture
+def make_user(app: Any, password_hash: str) -> Callable[..., User]:
+    """Create and commit a user: ``make_user("reviewer")`` (password: ``PASSWORD``)."""
+    counter = iter(range(1, 10_000))
+
+    def build(role: str = "volunteer", email: str | None = None, **kwargs: Any) -> User:
+        with app.app_context():
+            user = User(email=email or f"{role}{next(counter)}@example.org", role=role,
+                        password_hash=password_hash, **kwargs)
+            db.session().add(user)
+            db.commit()
+            return user
+
+    return build
+
+
+class ApiClient:
+    """A test client that sends a user's bearer token and JSON."""
+
+    def __init__(self, client: FlaskClient, token: str | None) -> None:
+        self.client = client
+        self.headers = {"Authorization": f"Bearer {token}"} if token else {}
+
+    def request(self, method: str, path: str, **kwargs: Any) -> Any:
+        headers = {**self.headers, **kwargs.pop("headers", {})}
+        return self.client.open(path, method=method, headers=headers, **kwargs)
+
+    def get(self, path: str, **kwargs: Any) -> Any:
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path: str, **kwargs: Any) -> Any:
+        return self.request("POST", path, **kwargs)
+
+    def put(self, path: str, **kwargs: Any) -> Any:
+        return self.request("PUT", path, **kwargs)
+
+
+@pytest.fixture
+def api_client(app: Any) -> Callable[[User | None], ApiClient]:
+    """An API client for ``user`` (anonymous with ``None``)."""
+
+    def build(user: User | None) -> ApiClient:
+        token = None
+        if user is not None:
+            with app.app_context():
+                _row, token = accounts.create_token(db.session().merge(user), "tests")
+                db.commit()
+        return ApiClient(app.test_client(), token)
+
+    return build
+
+
+CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+
+
+class Browser:
+    """A test client that logs in through the form and sends CSRF tokens like a browser."""
+
+    def __init__(self, client: FlaskClient) -> None:
+        self.client = client
+
+    def csrf_token(self) -> str:
+        page = self.client.get("/account")
+        if page.status_code != 200:
+            page = self.client.get("/login")
+        match = CSRF_META.search(page.get_data(as_text=True))
+        assert match, "no CSRF token on the page"
+        return match.group(1)
+
+    def login(self, email: str, password: str = PASSWORD) -> Any:
+        token = self.csrf_token()
+        return self.client.post("/login", data={"email": email, "password": password, "csrf_token": token})
+
+    def get(self, path: str, **kwargs: Any) -> Any:
+        return self.client.get(path, **kwargs)
+
+    def post(self, path: str, data: dict[str, Any] | None = None, csrf: bool = True, **kwargs: Any) -> Any:
+        data = dict(data or {})
+        if csrf:
+            data.setdefault("csrf_token", self.csrf_token())
+        return self.client.post(path, data=data, **kwargs)
+
+
+@pytest.fixture
+def browser(app: Any) -> Callable[[User | None], Browser]:
+    """A logged-in browser for ``user`` (or a logged-out one for ``None``)."""
+
+    def build(user: User | None) -> Browser:
+        session = Browser(app.test_client())
+        if user is not None:
+            response = session.login(user.email)
+            assert response.status_code == 302, response.get_data(as_text=True)
+        return session
+
+    return build
+
+
+@pytest.fixture
+def make_claim(app: Any, make_user: Callable[..., User]) -> Callable[..., Any]:
+    """File a claim (and move it to ``status`` directly, for tests that start mid-lifecycle)."""
+    from factcheck.claims import operations as claims
+    from factcheck.claims.models import Claim
+
+    def build(text: str = "Forwarded: the moon is made of cheese", *, urls: tuple[str, ...] = (),
+              platform: str = "whatsapp", status: str | None = None, by: User | None = None,
+              assignee: User | None = None, duplicate_of: int | None = None) -> Claim:
+        author = by or make_user("volunteer")
+        with app.app_context():
+            session = db.session()
+            claim = claims.file_claim(session.merge(author), claims.ClaimInput(text=text, urls=urls,
+                                      platform=platform), app.extensions["factcheck.blobs"])
+            if assignee is not None:
+                claim.assignee = session.merge(assignee)
+            if status is not None:
+                claim.status = status
+                claim.duplicate_of_id = duplicate_of
+            db.commit()
+            return claim
+
+    return build
