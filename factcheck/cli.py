@@ -6,6 +6,7 @@ Each command is an edge like a request: it calls operations and commits once at 
 from __future__ import annotations
 
 import secrets
+import signal
 import sys
 from typing import Any
 
@@ -127,15 +128,19 @@ def register_commands(app: Flask) -> None:
         from factcheck.jobs import BackgroundWorker, get_queue
 
         app: Any = current_app._get_current_object()  # type: ignore[attr-defined]
+        signal.signal(signal.SIGTERM, _exit_on_signal)
         worker = BackgroundWorker(get_queue(), workers) if workers else None
         if worker is not None:
             worker.start()
         click.echo(f"Factcheck Workbench on http://{host}:{port}/ (Ctrl+C stops it)")
         try:
             waitress.serve(app, host=host, port=port, threads=threads, ident="factcheck")
+        except KeyboardInterrupt:
+            pass
         finally:
             if worker is not None:
                 worker.stop()
+            click.echo("Stopped.")
 
     @cli.command("worker")
     @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
@@ -145,6 +150,10 @@ def register_commands(app: Flask) -> None:
 
         consumer = get_queue().consumer(workers)
         consumer.run()
+
+
+def _exit_on_signal(signum: int, _frame: Any) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
 
 
 def _redact(url: str) -> str:

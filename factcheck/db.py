@@ -27,6 +27,7 @@ NAMING_CONVENTION = {
 }
 
 EXTENSION_KEY = "factcheck.db"
+MAX_ID = 2**31 - 1  # ids are INTEGER columns on every backend
 _PENDING = "factcheck.after_commit"
 log = logging.getLogger(__name__)
 

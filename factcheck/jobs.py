@@ -9,6 +9,7 @@ session, and commits once at its end.
 from __future__ import annotations
 
 import logging
+import signal
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -144,7 +145,12 @@ class BackgroundWorker:
     def start(self) -> None:
         with self._lock:
             if not self.running:
+                # huey's consumer installs signal handlers meant for its own main loop; the web
+                # server owns the process here, so keep the handlers it had.
+                saved = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
                 self.consumer.start()
+                for sig, handler in saved.items():
+                    signal.signal(sig, handler)
                 self.running = True
 
     def stop(self) -> None:

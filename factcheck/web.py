@@ -17,6 +17,7 @@ from werkzeug.routing import BaseConverter
 from werkzeug.routing import ValidationError as RoutingValidationError
 
 from factcheck import db
+from factcheck.db import MAX_ID
 from factcheck.accounts.models import Role, User
 from factcheck.errors import Forbidden
 from factcheck.extensions import csrf, login_manager
@@ -29,14 +30,25 @@ APP_CSP = (
 )
 
 
+def parse_id(raw: str | None) -> int | None:
+    """``raw`` as a database id, or ``None`` when it is not one (not digits, zero, too large)."""
+    if raw is None:
+        return None
+    raw = raw.strip()
+    if not raw.isdigit() or len(raw) > 12:
+        return None
+    number = int(raw)
+    return number if 0 < number <= MAX_ID else None
+
+
 class IdConverter(BaseConverter):
-    """``<id:name>``: a positive 64-bit database id; anything else is simply not found (404)."""
+    """``<id:name>``: a positive database id; anything else is simply not found (404)."""
 
     regex = r"[1-9][0-9]{0,18}"
 
     def to_python(self, value: str) -> int:
-        number = int(value)
-        if number > 2**63 - 1:
+        number = parse_id(value)
+        if number is None:
             raise RoutingValidationError()
         return number
 
@@ -74,9 +86,10 @@ def bearer_token() -> str | None:
 
 def _user_from_session(user_id: str) -> User | None:
     # A request that carries a bearer token is authenticated by the token alone.
-    if bearer_token() is not None or not user_id.isdigit() or len(user_id) > 18:
+    number = parse_id(user_id)
+    if bearer_token() is not None or number is None:
         return None
-    user = db.session().get(User, int(user_id))
+    user = db.session().get(User, number)
     return user if user is not None and user.active else None
 
 

@@ -186,6 +186,34 @@ class ApiClient:
     def put(self, path: str, **kwargs: Any) -> Any:
         return self.request("PUT", path, **kwargs)
 
+    def post_multipart(self, path: str, fields: dict[str, Any], **kwargs: Any) -> Any:
+        """POST form fields and files, encoded up front (the test client leaks a temporary file
+        for large bodies it encodes itself)."""
+        body, content_type = multipart(fields)
+        return self.request("POST", path, data=body, content_type=content_type, **kwargs)
+
+
+def multipart(fields: dict[str, Any]) -> tuple[bytes, str]:
+    """Encode ``fields`` (values: str, or (bytes, filename) for files) as multipart/form-data."""
+    boundary = "----factcheck-test-" + uuid.uuid4().hex
+    lines: list[bytes] = []
+    for name, value in fields.items():
+        for item in value if isinstance(value, list) else [value]:
+            lines.append(f"--{boundary}".encode())
+            if isinstance(item, tuple):
+                data, filename = item
+                lines.append(f'Content-Disposition: form-data; name="{name}"; filename="{filename}"'.encode())
+                lines.append(b"Content-Type: application/octet-stream")
+                lines.append(b"")
+                lines.append(data)
+            else:
+                lines.append(f'Content-Disposition: form-data; name="{name}"'.encode())
+                lines.append(b"")
+                lines.append(str(item).encode())
+    lines.append(f"--{boundary}--".encode())
+    lines.append(b"")
+    return b"\r\n".join(lines), f"multipart/form-data; boundary={boundary}"
+
 
 @pytest.fixture
 def api_client(app: Any) -> Callable[[User | None], ApiClient]:
@@ -212,9 +240,7 @@ class Browser:
         self.client = client
 
     def csrf_token(self) -> str:
-        page = self.client.get("/account")
-        if page.status_code != 200:
-            page = self.client.get("/login")
+        page = self.client.get("/login", follow_redirects=True)
         match = CSRF_META.search(page.get_data(as_text=True))
         assert match, "no CSRF token on the page"
         return match.group(1)
@@ -230,6 +256,9 @@ class Browser:
         data = dict(data or {})
         if csrf:
             data.setdefault("csrf_token", self.csrf_token())
+        if any(isinstance(v, tuple) for v in data.values()):
+            body, content_type = multipart(data)
+            return self.client.post(path, data=body, content_type=content_type, **kwargs)
         return self.client.post(path, data=data, **kwargs)
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import BadRequest, HTTPException
 
 from factcheck.api.schema import Schema, object_schema, validate_body, validate_query
 from factcheck.errors import WorkbenchError
@@ -92,9 +92,7 @@ def read_json() -> Any:
         raise WorkbenchError("send a JSON body with Content-Type: application/json")
     try:
         return request.get_json(force=True, silent=False)
-    except HTTPException:
-        raise WorkbenchError("the body is not valid JSON") from None
-    except (ValueError, RecursionError):
+    except (BadRequest, ValueError, RecursionError):
         raise WorkbenchError("the body is not valid JSON") from None
 
 

@@ -9,9 +9,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from factcheck.db import MAX_ID
 from factcheck.errors import ValidationError
 
-MAX_ID = 2**63 - 1
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,7 @@ class Field:
 
 
 def Id(description: str = "", **kwargs: Any) -> Field:  # noqa: N802 - reads like a type
-    """A database id: a positive 64-bit integer."""
+    """A database id: a positive integer that fits the id columns."""
     return Field("integer", minimum=1, maximum=MAX_ID, description=description, **kwargs)
 
 

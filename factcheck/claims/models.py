@@ -36,6 +36,10 @@ class Platform(enum.StrEnum):
     WEB = "web"
     OTHER = "other"
 
+    @property
+    def label(self) -> str:
+        return {"whatsapp": "WhatsApp", "x": "X", "youtube": "YouTube"}.get(self.value, self.value.capitalize())
+
 
 def _one_of(column: str, values: type[enum.StrEnum]) -> str:
     return f"{column} IN ({', '.join(repr(v.value) for v in values)})"

@@ -16,7 +16,7 @@ from factcheck.claims.api import claim_input_from_form
 from factcheck.claims.models import Platform, Status
 from factcheck.claims.screenshots import EXTENSIONS
 from factcheck.errors import NotFound, TooLarge, ValidationError, WorkbenchError
-from factcheck.web import role_required
+from factcheck.web import parse_id, role_required
 
 bp = Blueprint("claims", __name__)
 PER_PAGE = 25
@@ -133,7 +133,7 @@ def screenshot(claim_id: int) -> Any:
 def _optional_id(raw: str | None, field: str) -> int | None:
     if raw is None or raw.strip() == "":
         return None
-    raw = raw.strip()
-    if not raw.isdigit() or len(raw) > 18 or int(raw) == 0:
+    number = parse_id(raw)
+    if number is None:
         raise ValidationError({field: "expected a claim or user number"})
-    return int(raw)
+    return number

@@ -1,0 +1,90 @@
+"""Alembic's head matches the models, and the database itself guards the invariants."""
+
+from __future__ import annotations
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from factcheck import db
+from factcheck.db import Base
+from factcheck.migrate import alembic_config
+from factcheck.models import import_all_models
+
+
+def test_there_is_one_head(database_url):
+    heads = ScriptDirectory.from_config(alembic_config(database_url)).get_heads()
+    assert len(heads) == 1
+
+
+def test_head_matches_the_models(database_url):
+    import_all_models()
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            assert context.get_current_revision() == ScriptDirectory.from_config(
+                alembic_config(database_url)).get_current_head()
+            differences = compare_metadata(context, Base.metadata)
+    finally:
+        engine.dispose()
+    assert differences == []
+
+
+def test_downgrade_and_upgrade_again(tmp_path):
+    from factcheck.migrate import downgrade, upgrade
+
+    url = f"sqlite:///{tmp_path / 'roundtrip.db'}"
+    upgrade(url)
+    downgrade(url, "base")
+    upgrade(url)
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        tables = {row[0] for row in connection.execute(text("SELECT name FROM sqlite_master WHERE type='table'"))}
+    engine.dispose()
+    assert {"users", "claims", "events"} <= tables
+
+
+def test_audit_events_cannot_be_changed_or_deleted_even_in_sql(app, make_claim):
+    make_claim()
+    with app.app_context():
+        session = db.session()
+        with pytest.raises(DBAPIError, match="append-only"):
+            session.execute(text("UPDATE events SET note = 'rewritten'"))
+        session.rollback()
+        with pytest.raises(DBAPIError, match="append-only"):
+            session.execute(text("DELETE FROM events"))
+        session.rollback()
+        assert session.execute(text("SELECT count(*) FROM events")).scalar() == 1
+
+
+def test_audit_events_cannot_be_changed_through_the_orm(app, make_claim):
+    from sqlalchemy import select
+
+    from factcheck.audit import Event
+
+    make_claim()
+    with app.app_context():
+        event = db.session().scalars(select(Event)).one()
+        event.note = "rewritten"
+        with pytest.raises(PermissionError):
+            db.session().flush()
+
+
+def test_a_duplicate_needs_its_original_in_the_database(app, make_claim):
+    claim = make_claim()
+    with app.app_context():
+        session = db.session()
+        with pytest.raises(IntegrityError):
+            session.execute(text("UPDATE claims SET status = 'duplicate' WHERE id = :id"), {"id": claim.id})
+        session.rollback()
+        with pytest.raises(IntegrityError):
+            session.execute(text("UPDATE claims SET duplicate_of_id = id, status = 'duplicate' WHERE id = :id"),
+                            {"id": claim.id})
+        session.rollback()
+        with pytest.raises(IntegrityError):
+            session.execute(text("UPDATE claims SET status = 'lost' WHERE id = :id"), {"id": claim.id})
+        session.rollback()
