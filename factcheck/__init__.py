@@ -20,11 +20,14 @@ def create_app(config: Config | None = None) -> WorkbenchApp:
     ``config`` is not given; runs no migrations and starts no threads."""
     from factcheck import api, db, jobs, web
     from factcheck.accounts.views import bp as accounts_bp
+    from factcheck.archive import api as archive_api  # noqa: F401 - registers its API routes
+    from factcheck.archive import tasks as archive_tasks
+    from factcheck.archive.capture import Archive
+    from factcheck.archive.views import bp as archive_bp
     from factcheck.claims import api as claims_api  # noqa: F401 - registers its API routes
     from factcheck.claims.views import bp as claims_bp
     from factcheck.extensions import babel, csrf, limiter
     from factcheck.pages import bp as pages_bp
-    from factcheck.storage import BlobStore
 
     config = config or Config.from_env()
     app = web.WorkbenchApp(
@@ -55,8 +58,9 @@ def create_app(config: Config | None = None) -> WorkbenchApp:
     )
 
     db.init_app(app, config.database_url)
-    app.extensions["factcheck.blobs"] = BlobStore(config.archive_dir / "blobs")
-    app.extensions[jobs.EXTENSION_KEY] = jobs.JobQueue(app, config)
+    archive = app.extensions["factcheck.archive"] = Archive.at(config.archive_dir)
+    queue = app.extensions[jobs.EXTENSION_KEY] = jobs.JobQueue(app, config)
+    archive_tasks.register(queue, config, archive)
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=_select_locale)
@@ -65,6 +69,7 @@ def create_app(config: Config | None = None) -> WorkbenchApp:
     app.register_blueprint(pages_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(claims_bp)
+    app.register_blueprint(archive_bp)
 
     @app.context_processor
     def _template_globals() -> dict[str, object]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import secrets
 import signal
 import sys
+import time
 from typing import Any
 
 import click
@@ -131,6 +132,7 @@ def register_commands(app: Flask) -> None:
         signal.signal(signal.SIGTERM, _exit_on_signal)
         worker = BackgroundWorker(get_queue(), workers) if workers else None
         if worker is not None:
+            _recover_jobs()
             worker.start()
         click.echo(f"Factcheck Workbench on http://{host}:{port}/ (Ctrl+C stops it)")
         try:
@@ -148,8 +150,53 @@ def register_commands(app: Flask) -> None:
         """Run job workers only (scale-out: any number of these, on any host)."""
         from factcheck.jobs import get_queue
 
+        _recover_jobs()
         consumer = get_queue().consumer(workers)
         consumer.run()
+
+    @cli.command("archive")
+    @click.argument("url")
+    def archive(url: str) -> None:
+        """Capture URL now and print the snapshot as JSON (exit 1 when the capture failed)."""
+        import json
+
+        from factcheck.archive.capture import capture, request_capture
+        from factcheck.archive.fetch import FetchPolicy
+        from factcheck.archive.models import Snapshot, State
+        from factcheck.archive.operations import snapshot_as_dict
+        from factcheck.claims.urls import InvalidURL, normalise_url
+
+        try:
+            normalised = normalise_url(url)
+        except InvalidURL as exc:
+            raise click.ClickException(f"{url}: {exc}") from None
+        config = current_app.config["FACTCHECK"]
+        with current_app.test_request_context(base_url=config.public_url):
+            snapshot_id = request_capture(normalised).id
+            db.commit()  # the queued job finds it done and leaves it alone
+            policy = FetchPolicy.from_config(config)
+            while True:
+                capture(snapshot_id, policy, current_app.extensions["factcheck.archive"])
+                snapshot = db.session().get(Snapshot, snapshot_id)
+                db.session().refresh(snapshot)
+                if snapshot.state != State.PENDING:
+                    break
+                wait = (snapshot.lease_until - db.utcnow()).total_seconds() if snapshot.lease_until else 0
+                db.rollback()
+                time.sleep(max(0.0, wait))  # a transient failure: wait for the retry's due time
+            click.echo(json.dumps(snapshot_as_dict(snapshot, detail=True), ensure_ascii=False, indent=2))
+        sys.exit(0 if snapshot.state == State.ARCHIVED else 1)
+
+
+def _recover_jobs() -> None:
+    """Queue again the work a dead worker left half-done (captures still pending)."""
+    from factcheck.archive.tasks import requeue_stalled
+    from factcheck.jobs import get_queue
+
+    count = requeue_stalled(get_queue(), grace=0)
+    db.commit()
+    if count:
+        click.echo(f"Requeued {count} unfinished captures.")
 
 
 def _exit_on_signal(signum: int, _frame: Any) -> None:

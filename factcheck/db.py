@@ -158,5 +158,4 @@ def _forget_after_commit(rolled_back: Session, _previous_transaction: Any) -> No
 def _close_session(_exc: BaseException | None) -> None:
     current = g.pop("_db_session", None)
     if current is not None:
-        current.rollback()
-        current.close()
+        current.close()  # rolls back what was not committed; objects keep their loaded state

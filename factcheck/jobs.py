@@ -8,6 +8,7 @@ session, and commits once at its end.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import signal
 import threading
@@ -98,25 +99,33 @@ class JobQueue:
         else:
             task(*args)
 
-    def enqueue_after_commit(self, name: str, *args: Any) -> None:
+    def enqueue_after_commit(self, name: str, *args: Any, delay: float | None = None) -> None:
         """Queue job ``name`` once the current transaction commits (never if it rolls back)."""
         if name not in self.tasks:
             raise KeyError(f"no job named {name!r}")
-        db.after_commit(lambda: self.enqueue(name, *args))
+        db.after_commit(lambda: self.enqueue(name, *args, delay=delay))
 
     def consumer(self, workers: int = 2) -> Consumer:
         """A huey consumer of this queue, with ``workers`` threads."""
         return self.huey.create_consumer(workers=workers, worker_type="thread", periodic=True,
                                          initial_delay=0.05, max_delay=1.0, check_worker_health=True)
 
-    def run_pending(self, limit: int = 10_000) -> int:
-        """Run queued jobs in this thread until none are left (tests and one-off commands)."""
+    def run_pending(self, *, scheduled: bool = False, limit: int = 10_000) -> int:
+        """Run queued jobs in this thread until none are left (tests and one-off commands).
+
+        With ``scheduled``, jobs scheduled for later (retries) run too, without waiting.
+        """
+        later = self.huey._get_timestamp() + dt.timedelta(days=1) if scheduled else None
+        due: list[Any] = []
         done = 0
         while done < limit:
             task = self.huey.dequeue()
+            if task is None and later is not None:
+                due = due or list(self.huey.read_schedule(later))
+                task = due.pop(0) if due else None
             if task is None:
                 break
-            self.huey.execute(task)
+            self.huey.execute(task, timestamp=later)
             done += 1
         return done
 

@@ -6,5 +6,6 @@ from __future__ import annotations
 def import_all_models() -> None:
     """Import each feature's models so their tables join the shared metadata."""
     import factcheck.accounts.models  # noqa: F401
+    import factcheck.archive.models  # noqa: F401
     import factcheck.audit  # noqa: F401
     import factcheck.claims.models  # noqa: F401

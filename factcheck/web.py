@@ -164,13 +164,15 @@ def role_required(role: Role) -> Callable[[F], F]:
 
 
 def security_headers(response: Response) -> Response:
-    """Headers every response carries; views that need others (replay, raw) set their own first."""
+    """Headers every response carries. A view that sets its own Content-Security-Policy (replay,
+    raw bodies, screenshots) also decides whether it may be framed."""
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    origin = current_app.config["FACTCHECK"].archive_origin
-    frames = f"; frame-src 'self' {origin}" if origin else "; frame-src 'self'"
-    response.headers.setdefault("Content-Security-Policy", APP_CSP.format(frames=frames))
+    if "Content-Security-Policy" not in response.headers:
+        origin = current_app.config["FACTCHECK"].archive_origin
+        frames = f"; frame-src 'self' {origin}" if origin else "; frame-src 'self'"
+        response.headers["Content-Security-Policy"] = APP_CSP.format(frames=frames)
+        response.headers.setdefault("X-Frame-Options", "DENY")
     if request.endpoint != "static" and "Cache-Control" not in response.headers:
         response.headers["Cache-Control"] = "private, no-store" if current_user.is_authenticated else "no-cache"
     return response

@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from factcheck.api import json_response, page_of, route
 from factcheck.api.schema import Field, Id, Page, PerPage
+from factcheck.archive.operations import latest_snapshots, snapshot_as_dict
 from factcheck.claims import operations, workflow
 from factcheck.claims.models import Claim, Platform, Status
 from factcheck.claims.operations import MAX_NOTE_LENGTH, MAX_TEXT_LENGTH, MAX_URLS, ClaimInput
@@ -71,6 +72,9 @@ def claim_as_dict(claim: Claim, *, detail: bool = False) -> dict[str, Any]:
             "sha256": shot.sha256,
         }
     if detail:
+        timeline = latest_snapshots([source.id for source in claim.sources])
+        for source in data["sources"]:
+            source["snapshots"] = [snapshot_as_dict(s) for s in timeline.get(source["id"], [])]
         data["events"] = [event.as_dict() for event in operations.claim_events(claim)]
         data["allowed_transitions"] = [t.target.value for t in workflow.moves_for(current_user, claim)]
     return data
@@ -110,7 +114,7 @@ def create_claim(body: dict[str, Any] | None) -> Any:
             platform=body["platform"],
             language=body.get("language"),
         )
-    claim = operations.file_claim(current_user, data, current_app.extensions["factcheck.blobs"])
+    claim = operations.file_claim(current_user, data, current_app.extensions["factcheck.archive"].blobs)
     payload = claim_as_dict(claim)
     payload["similar"] = []
     return json_response(payload, 201)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 
 from factcheck import db
 from factcheck.accounts.models import Role, User
+from factcheck.archive.capture import request_capture
 from factcheck.audit import Event, record_event
 from factcheck.claims import workflow
 from factcheck.claims.language import guess_language
@@ -96,6 +97,8 @@ def file_claim(actor: User, data: ClaimInput, blobs: BlobStore) -> Claim:
     session.add(claim)
     session.flush()
     record_event("filed", actor=actor, claim_id=claim.id, to_status=claim.status, urls=len(urls))
+    for source in claim.sources:
+        request_capture(source.url, source=source, actor=actor)
     return claim
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from factcheck import db
 from factcheck.accounts.models import Role, User
+from factcheck.archive.operations import latest_snapshots
 from factcheck.claims import operations, workflow
 from factcheck.claims.api import claim_input_from_form
 from factcheck.claims.models import Platform, Status
@@ -36,7 +37,7 @@ def new() -> Any:
     if request.method == "POST":
         try:
             data = claim_input_from_form()
-            claim = operations.file_claim(current_user, data, current_app.extensions["factcheck.blobs"])
+            claim = operations.file_claim(current_user, data, current_app.extensions["factcheck.archive"].blobs)
         except (ValidationError, TooLarge) as exc:
             errors = getattr(exc, "fields", None) or {exc.extra.get("field", "form"): exc.message}
         else:
@@ -77,8 +78,9 @@ def show(claim_id: int) -> Any:
     reviewers: list[User] = []
     if current_user.has_role(Role.REVIEWER):
         reviewers = list(db.session().scalars(select(User).where(User.active.is_(True)).order_by(User.email)))
+    snapshots = latest_snapshots([source.id for source in claim.sources])
     return render_template("claims/show.html", claim=claim, events=operations.claim_events(claim), moves=moves,
-                           users=reviewers)
+                           users=reviewers, snapshots=snapshots)
 
 
 @bp.post("/claims/<id:claim_id>/transitions")
@@ -122,7 +124,7 @@ def screenshot(claim_id: int) -> Any:
     shot = claim.screenshot
     if shot is None:
         raise NotFound("this claim has no screenshot")
-    blobs = current_app.extensions["factcheck.blobs"]
+    blobs = current_app.extensions["factcheck.archive"].blobs
     response = send_file(blobs.path(shot.sha256), mimetype=shot.content_type, conditional=True,
                          download_name=f"claim-{claim.id}.{EXTENSIONS[shot.content_type]}", max_age=3600)
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"

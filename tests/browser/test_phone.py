@@ -35,7 +35,7 @@ def test_file_on_a_phone_then_triage(server, phone, make_user, tmp_path):
     page.click("button:has-text('File the claim')")
     page.wait_for_selector("text=filed the claim")
     assert "कल से सभी बैंक 10 दिन बंद रहेंगे" in page.inner_text("blockquote")
-    assert page.inner_text(".sources") == "https://example.com/banks"
+    assert page.inner_text(".source-url") == "https://example.com/banks"
     assert no_horizontal_scroll(page)
     claim_url = page.url
 

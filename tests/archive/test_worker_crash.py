@@ -1,0 +1,80 @@
+"""A worker killed in the middle of a capture: after a restart the capture completes, once, and
+leaves no orphan files. Real worker processes (``factcheck worker``), a real queue and database."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from sqlalchemy import select
+
+from factcheck import db
+from factcheck.archive.models import Snapshot
+from tests.httpserver import drip, respond
+
+FACTCHECK = str(Path(sys.executable).with_name("factcheck"))
+STORY = b"<html><head><title>Viral story</title></head><body><p>" + b"The full story. " * 40 + b"</p></body></html>"
+
+
+def wait_for(predicate, timeout: float = 30.0, interval: float = 0.1):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out waiting for {predicate}")
+
+
+def start_worker(config, site) -> subprocess.Popen:
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("FACTCHECK_")},
+           "FACTCHECK_INSTANCE_DIR": str(config.instance_dir), "FACTCHECK_DATABASE_URL": config.database_url,
+           "FACTCHECK_QUEUE_URL": config.queue_url, "FACTCHECK_ARCHIVE_DIR": str(config.archive_dir),
+           "FACTCHECK_FETCH_ALLOW": site.allow_entry, "FACTCHECK_FETCH_TIMEOUT": "30"}
+    return subprocess.Popen([FACTCHECK, "worker", "--workers", "1"], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+
+
+def snapshot_state(app) -> Snapshot:
+    with app.app_context():
+        return db.session().scalars(select(Snapshot)).one()
+
+
+def test_a_killed_worker_leaves_nothing_behind(app, site, config, api_client, make_user):
+    site.route("/story", drip(STORY, interval=0.2, content_type="text/html; charset=utf-8"))
+    response = api_client(make_user("volunteer")).post(
+        "/api/claims", json={"text": "is this true?", "urls": [site.url("/story")], "platform": "whatsapp"})
+    assert response.status_code == 201
+
+    first = start_worker(config, site)
+    try:
+        wait_for(lambda: any(r.path == "/story" for r in site.requests))
+        time.sleep(0.5)  # the worker is now reading the body, byte by byte
+        assert snapshot_state(app).lease_token is not None
+    finally:
+        first.send_signal(signal.SIGKILL)
+        first.communicate(timeout=30)
+
+    stuck = snapshot_state(app)
+    assert stuck.state == "pending" and stuck.sha256 is None
+
+    site.route("/story", respond(STORY, content_type="text/html; charset=utf-8"))
+    second = start_worker(config, site)
+    try:
+        done = wait_for(lambda: (s := snapshot_state(app)).state != "pending" and s)
+    finally:
+        second.send_signal(signal.SIGINT)
+        output, _ = second.communicate(timeout=30)
+
+    assert done.state == "archived", output
+    assert done.title == "Viral story"
+    assert done.attempts == 2
+    assert "Requeued 1 unfinished captures" in output
+    files = sorted(p.relative_to(config.archive_dir) for p in config.archive_dir.rglob("*") if p.is_file())
+    assert [p.name for p in files] == [done.sha256, f"{done.id}.warc.gz"]
+    with app.app_context():
+        assert len(db.session().scalars(select(Snapshot)).all()) == 1
