@@ -28,6 +28,8 @@ def create_app(config: Config | None = None) -> WorkbenchApp:
     from factcheck.claims.views import bp as claims_bp
     from factcheck.extensions import babel, csrf, limiter
     from factcheck.pages import bp as pages_bp
+    from factcheck.publish import api as publish_api  # noqa: F401 - registers its API routes
+    from factcheck.publish.views import bp as publish_bp
 
     config = config or Config.from_env()
     app = web.WorkbenchApp(
@@ -70,6 +72,7 @@ def create_app(config: Config | None = None) -> WorkbenchApp:
     app.register_blueprint(accounts_bp)
     app.register_blueprint(claims_bp)
     app.register_blueprint(archive_bp)
+    app.register_blueprint(publish_bp)
 
     @app.context_processor
     def _template_globals() -> dict[str, object]:

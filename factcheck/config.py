@@ -32,6 +32,7 @@ class Config:
     queue_url: str
     secret_key: str
     public_url: str = "http://127.0.0.1:5000"
+    site_name: str = "Factcheck Workbench"
     archive_origin: str | None = None
     fetch_allow: frozenset[str] = frozenset()
     fetch_timeout: float = 20.0
@@ -71,6 +72,7 @@ class Config:
             queue_url=queue_url,
             secret_key=env.get("FACTCHECK_SECRET_KEY") or load_or_create_secret_key(instance_dir),
             public_url=_public_url(env.get("FACTCHECK_PUBLIC_URL") or "http://127.0.0.1:5000"),
+            site_name=(env.get("FACTCHECK_SITE_NAME") or "Factcheck Workbench").strip()[:100],
             archive_origin=_optional_origin(env.get("FACTCHECK_ARCHIVE_ORIGIN")),
             fetch_allow=parse_fetch_allow(env.get("FACTCHECK_FETCH_ALLOW", "")),
             fetch_timeout=_positive_float(env, "FACTCHECK_FETCH_TIMEOUT", 20.0),

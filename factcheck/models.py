@@ -9,3 +9,4 @@ def import_all_models() -> None:
     import factcheck.archive.models  # noqa: F401
     import factcheck.audit  # noqa: F401
     import factcheck.claims.models  # noqa: F401
+    import factcheck.publish.models  # noqa: F401

@@ -18,9 +18,9 @@ bp = Blueprint("pages", __name__)
 @bp.get("/")
 @public
 def index() -> Any:
-    """Staff and reviewers land on the queue, volunteers on their claims, visitors on the login."""
+    """Staff and reviewers land on the queue, volunteers on their claims, visitors on the fact-checks."""
     if not current_user.is_authenticated:
-        return redirect(url_for("accounts.login"))
+        return redirect(url_for("publish.index"))
     if current_user.has_role(Role.REVIEWER):
         return redirect(url_for("claims.queue"))
     return redirect(url_for("claims.mine"))

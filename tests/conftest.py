@@ -278,23 +278,42 @@ def browser(app: Any) -> Callable[[User | None], Browser]:
 
 @pytest.fixture
 def make_claim(app: Any, make_user: Callable[..., User]) -> Callable[..., Any]:
-    """File a claim (and move it to ``status`` directly, for tests that start mid-lifecycle)."""
+    """File a claim, and put it straight into ``status`` for tests that start mid-lifecycle.
+
+    ``draft_by`` writes a complete rebuttal draft (as that user) citing the claim's first link;
+    a published claim also gets its public address.
+    """
     from factcheck.claims import operations as claims
     from factcheck.claims.models import Claim
+    from factcheck.publish import operations as publish
 
     def build(text: str = "Forwarded: the moon is made of cheese", *, urls: tuple[str, ...] = (),
               platform: str = "whatsapp", status: str | None = None, by: User | None = None,
-              assignee: User | None = None, duplicate_of: int | None = None) -> Claim:
+              assignee: User | None = None, duplicate_of: int | None = None,
+              draft_by: User | None = None, headline: str = "No, the moon is not made of cheese",
+              verdict: str = "False") -> Claim:
         author = by or make_user("volunteer")
-        with app.app_context():
+        if draft_by is not None and not urls:
+            urls = ("https://example.com/moon-cheese",)
+        with app.test_request_context():
             session = db.session()
             claim = claims.file_claim(session.merge(author), claims.ClaimInput(text=text, urls=urls,
-                                      platform=platform), app.extensions["factcheck.blobs"])
+                                      platform=platform), app.extensions["factcheck.archive"].blobs)
             if assignee is not None:
                 claim.assignee = session.merge(assignee)
+            if draft_by is not None:
+                claim.status = "researching"
+                session.flush()
+                snapshot_id = claim.sources[0].snapshots[0].id
+                publish.save_draft(session.merge(draft_by), claim, publish.DraftInput(
+                    headline=headline, summary="The viral post is false.", body="The **moon** is rock.",
+                    verdict=verdict, snapshot_ids=(snapshot_id,)))
             if status is not None:
                 claim.status = status
                 claim.duplicate_of_id = duplicate_of
+            if status == "published" and draft_by is not None:
+                claim.rebuttal.slug = f"claim-{claim.id}"
+                claim.rebuttal.published_at = db.utcnow()
             db.commit()
             return claim
 

@@ -15,7 +15,7 @@ from typing import Any
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
 from werkzeug.exceptions import BadRequest, HTTPException
 
-from factcheck.api.schema import Schema, object_schema, validate_body, validate_query
+from factcheck.api.schema import Schema, validate_body, validate_query
 from factcheck.errors import WorkbenchError
 from factcheck.web import is_api_request, json_error, public
 

@@ -29,6 +29,7 @@ class Field:
     items: Field | None = None
     max_items: int | None = None
     format: str | None = None
+    properties: Mapping[str, Field] | None = None  # for kind "object": its fields, none other allowed
 
     def openapi(self) -> dict[str, Any]:
         schema: dict[str, Any] = {"type": self.kind}
@@ -47,6 +48,9 @@ class Field:
                 schema[key] = value
         if self.items is not None:
             schema["items"] = self.items.openapi()
+        if self.properties is not None:
+            schema.update(object_schema(self.properties))
+            schema["type"] = [self.kind, "null"] if self.nullable else self.kind
         return schema
 
 
@@ -161,6 +165,13 @@ def _check(value: Any, field: Field) -> tuple[str | None, Any]:
         return None, value
     if field.kind == "boolean":
         return (None, value) if isinstance(value, bool) else ("expected true or false", None)
+    if field.kind == "object":
+        if not isinstance(value, dict):
+            return "expected an object", None
+        try:
+            return None, validate_body(value, field.properties or {})
+        except ValidationError as error:
+            return "; ".join(f"{k}: {v}" for k, v in error.fields.items()), None
     if field.kind == "array":
         if not isinstance(value, list):
             return "expected a list", None

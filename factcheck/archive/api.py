@@ -16,13 +16,14 @@ EXTENSIONS = {"text/html": "html", "application/xhtml+xml": "xhtml", "applicatio
               "text/plain": "txt", "application/json": "json"}
 
 
-@route("/snapshots/<id:snapshot_id>", "GET", summary="A snapshot's metadata and extracted text", tag="archive")
+@route("/snapshots/<id:snapshot_id>", "GET", summary="A snapshot's metadata and extracted text", tag="archive",
+       is_public=True)
 def get_snapshot_metadata(snapshot_id: int) -> Any:
     return json_response(snapshot_as_dict(get_snapshot(current_user, snapshot_id), detail=True))
 
 
 @route("/snapshots/<id:snapshot_id>/raw", "GET", summary="The archived body, as an attachment",
-       responses={200: "the body exactly as archived"}, tag="archive")
+       responses={200: "the body exactly as archived"}, tag="archive", is_public=True)
 def snapshot_raw(snapshot_id: int) -> Any:
     snapshot = get_snapshot(current_user, snapshot_id)
     if snapshot.sha256 is None:

@@ -17,16 +17,31 @@ from factcheck.claims.operations import get_claim
 from factcheck.errors import Forbidden, NotFound
 
 
-def get_snapshot(actor: User, snapshot_id: int) -> Snapshot:
-    """A snapshot ``actor`` may see: one of a claim they may see, or any for reviewers and staff."""
-    snapshot = db.session().get(Snapshot, snapshot_id)
+def get_snapshot(actor: User | Any, snapshot_id: int) -> Snapshot:
+    """A snapshot ``actor`` may see: any for reviewers and staff; one cited by a published
+    fact-check for everyone; otherwise one of a claim (or a claim's rebuttal) they may see."""
+    from factcheck.publish.models import Rebuttal, Revision, RevisionSource
+    from factcheck.publish.present import is_cited_publicly
+
+    session = db.session()
+    snapshot = session.get(Snapshot, snapshot_id)
     if snapshot is None:
         raise NotFound(f"snapshot {snapshot_id} not found")
-    if actor.has_role(Role.REVIEWER):
+    signed_in = getattr(actor, "is_authenticated", False)
+    if signed_in and actor.has_role(Role.REVIEWER) or is_cited_publicly(snapshot_id):
         return snapshot
-    if snapshot.source is not None:
-        get_claim(actor, snapshot.source.claim_id)  # 404 unless the claim is visible
-        return snapshot
+    if not signed_in:
+        raise NotFound(f"snapshot {snapshot_id} not found")
+    claim_ids = {snapshot.source.claim_id} if snapshot.source is not None else set(session.scalars(
+        select(Rebuttal.claim_id).join(Revision, Revision.rebuttal_id == Rebuttal.id)
+        .join(RevisionSource, RevisionSource.revision_id == Revision.id)
+        .where(RevisionSource.snapshot_id == snapshot_id)))
+    for claim_id in claim_ids:
+        try:
+            get_claim(actor, claim_id)
+            return snapshot
+        except NotFound:
+            continue
     raise NotFound(f"snapshot {snapshot_id} not found")
 
 

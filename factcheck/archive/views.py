@@ -42,6 +42,7 @@ def replay_url(snapshot: Snapshot) -> str | None:
 
 
 @bp.get("/snapshots/<id:snapshot_id>")
+@public
 def show(snapshot_id: int) -> Any:
     snapshot = get_snapshot(current_user, snapshot_id)
     return render_template("archive/snapshot.html", snapshot=snapshot, replay_url=replay_url(snapshot))

@@ -11,6 +11,8 @@ from factcheck.api import json_response, page_of, route
 from factcheck.api.schema import Field, Id, Page, PerPage
 from factcheck.archive.operations import latest_snapshots, snapshot_as_dict
 from factcheck.claims import operations, workflow
+from factcheck.lifecycle import transition_claim
+from factcheck.publish.serialise import rebuttal_as_dict
 from factcheck.claims.models import Claim, Platform, Status
 from factcheck.claims.operations import MAX_NOTE_LENGTH, MAX_TEXT_LENGTH, MAX_URLS, ClaimInput
 from factcheck.claims.screenshots import read_upload, verify_screenshot
@@ -75,6 +77,8 @@ def claim_as_dict(claim: Claim, *, detail: bool = False) -> dict[str, Any]:
         timeline = latest_snapshots([source.id for source in claim.sources])
         for source in data["sources"]:
             source["snapshots"] = [snapshot_as_dict(s) for s in timeline.get(source["id"], [])]
+        rebuttal = claim.rebuttal  # type: ignore[attr-defined]
+        data["rebuttal"] = rebuttal_as_dict(rebuttal) if rebuttal is not None else None
         data["events"] = [event.as_dict() for event in operations.claim_events(claim)]
         data["allowed_transitions"] = [t.target.value for t in workflow.moves_for(current_user, claim)]
     return data
@@ -139,7 +143,7 @@ def get_claim(claim_id: int) -> Any:
        body=TRANSITION_BODY, responses={200: "the claim after the move"}, tag="claims")
 def transition(claim_id: int, body: dict[str, Any]) -> Any:
     claim = operations.get_claim(current_user, claim_id)
-    operations.transition_claim(
+    transition_claim(
         current_user,
         claim,
         body["to"],

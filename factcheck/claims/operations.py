@@ -180,8 +180,9 @@ def find_original(duplicate_of_id: int) -> Claim:
 # -- moves --------------------------------------------------------------------------------------
 
 
-def _move(actor: User, claim: Claim, target: Status, *, note: str = "", duplicate_of: Claim | None = None,
-          **data: object) -> Event:
+def move_claim(actor: User, claim: Claim, target: Status, *, note: str = "",
+               duplicate_of: Claim | None = None, **data: object) -> Event:
+    """Check a move against the lifecycle table, make it, and record its one audit event."""
     if len(note) > MAX_NOTE_LENGTH:
         raise ValidationError({"note": f"notes are at most {MAX_NOTE_LENGTH:,} characters"})
     workflow.check_move(actor, claim, target.value, note=note, duplicate_of=duplicate_of)
@@ -199,13 +200,13 @@ def triage_claim(actor: User, claim: Claim, *, assignee: User | None = None, not
     """submitted → researching, optionally assigning someone to research it."""
     if assignee is not None:
         claim.assignee = assignee
-    return _move(actor, claim, Status.RESEARCHING, note=note,
+    return move_claim(actor, claim, Status.RESEARCHING, note=note,
                  assignee_id=assignee.id if assignee else None)
 
 
 def reject_claim(actor: User, claim: Claim, *, note: str) -> Event:
     """submitted/researching → rejected, with a note saying why."""
-    return _move(actor, claim, Status.REJECTED, note=note)
+    return move_claim(actor, claim, Status.REJECTED, note=note)
 
 
 def mark_duplicate(actor: User, claim: Claim, *, original: Claim | None, note: str = "") -> Event:
@@ -214,62 +215,13 @@ def mark_duplicate(actor: User, claim: Claim, *, original: Claim | None, note: s
         original = workflow.duplicate_root(original)
         if original.id == claim.id:
             raise ValidationError({"duplicate_of": "a claim cannot duplicate itself"})
-    return _move(actor, claim, Status.DUPLICATE, note=note, duplicate_of=original,
+    return move_claim(actor, claim, Status.DUPLICATE, note=note, duplicate_of=original,
                  duplicate_of_id=original.id if original else None)
-
-
-def submit_for_review(actor: User, claim: Claim, *, note: str = "") -> Event:
-    """researching → in_review, once the draft is complete."""
-    return _move(actor, claim, Status.IN_REVIEW, note=note)
-
-
-def request_changes(actor: User, claim: Claim, *, note: str) -> Event:
-    """in_review → researching, with the reviewer's note (never by the draft's writers)."""
-    return _move(actor, claim, Status.RESEARCHING, note=note)
-
-
-def approve_rebuttal(actor: User, claim: Claim, *, note: str = "") -> Event:
-    """in_review → approved (four-eyes: never by the draft's writers)."""
-    return _move(actor, claim, Status.APPROVED, note=note)
-
-
-def publish_rebuttal(actor: User, claim: Claim, *, note: str = "") -> Event:
-    """approved → published."""
-    return _move(actor, claim, Status.PUBLISHED, note=note)
 
 
 def reopen_claim(actor: User, claim: Claim, *, note: str) -> Event:
     """rejected/duplicate → submitted (staff), with a note."""
-    return _move(actor, claim, Status.SUBMITTED, note=note)
-
-
-def transition_claim(
-    actor: User,
-    claim: Claim,
-    target: str,
-    *,
-    note: str = "",
-    duplicate_of_id: int | None = None,
-    assignee_id: int | None = None,
-) -> Event:
-    """Move ``claim`` to ``target`` through the named operation for that move (API and forms)."""
-    workflow.check_allowed(actor, claim, target)
-    if target == Status.RESEARCHING and claim.status == Status.IN_REVIEW:
-        return request_changes(actor, claim, note=note)
-    if target == Status.RESEARCHING:
-        assignee = find_user(assignee_id) if assignee_id is not None else None
-        return triage_claim(actor, claim, assignee=assignee, note=note)
-    if target == Status.DUPLICATE:
-        original = find_original(duplicate_of_id) if duplicate_of_id is not None else None
-        return mark_duplicate(actor, claim, original=original, note=note)
-    operation = {
-        Status.REJECTED: reject_claim,
-        Status.IN_REVIEW: submit_for_review,
-        Status.APPROVED: approve_rebuttal,
-        Status.PUBLISHED: publish_rebuttal,
-        Status.SUBMITTED: reopen_claim,
-    }[Status(target)]
-    return operation(actor, claim, note=note)
+    return move_claim(actor, claim, Status.SUBMITTED, note=note)
 
 
 def assign_claim(actor: User, claim: Claim, assignee: User | None) -> Event:

@@ -13,6 +13,9 @@ from factcheck import db
 from factcheck.accounts.models import Role, User
 from factcheck.archive.operations import latest_snapshots
 from factcheck.claims import operations, workflow
+from factcheck.lifecycle import transition_claim
+from factcheck.publish import operations as publish
+from factcheck.publish.markdown import render_markdown
 from factcheck.claims.api import claim_input_from_form
 from factcheck.claims.models import Platform, Status
 from factcheck.claims.screenshots import EXTENSIONS
@@ -79,8 +82,15 @@ def show(claim_id: int) -> Any:
     if current_user.has_role(Role.REVIEWER):
         reviewers = list(db.session().scalars(select(User).where(User.active.is_(True)).order_by(User.email)))
     snapshots = latest_snapshots([source.id for source in claim.sources])
-    return render_template("claims/show.html", claim=claim, events=operations.claim_events(claim), moves=moves,
-                           users=reviewers, snapshots=snapshots)
+    rebuttal = claim.rebuttal  # type: ignore[attr-defined]
+    return render_template(
+        "claims/show.html", claim=claim, events=operations.claim_events(claim),
+        moves=[t for t in moves if not t.four_eyes], users=reviewers,
+        snapshots=snapshots, rebuttal=rebuttal, may_draft=publish.may_draft(current_user, claim),
+        may_review=any(t.four_eyes for t in moves),
+        rebuttal_html=render_markdown(rebuttal.current.body) if rebuttal and rebuttal.current else "",
+        last_review=publish.last_review_by(current_user, rebuttal) if rebuttal else None,
+    )
 
 
 @bp.post("/claims/<id:claim_id>/transitions")
@@ -89,7 +99,7 @@ def transition(claim_id: int) -> Any:
     claim = operations.get_claim(current_user, claim_id)
     form = request.form
     try:
-        operations.transition_claim(
+        transition_claim(
             current_user,
             claim,
             form.get("to", ""),

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from factcheck.accounts.models import Role, User
 from factcheck.claims.models import Claim, Status
 from factcheck.errors import Conflict, Forbidden, ValidationError
+from factcheck.publish import models as _rebuttal_models  # noqa: F401 - maps Claim.rebuttal
 
 
 @dataclass(frozen=True)
@@ -51,12 +52,11 @@ TRANSITIONS: tuple[Transition, ...] = (
 )
 
 def read_draft(claim: Claim) -> Draft | None:
-    """Describe ``claim``'s rebuttal draft, or ``None`` while it has none.
-
-    Rebuttal drafting is not built yet, so no claim has a draft: moving to ``in_review`` asks
-    for one (400), and the four-eyes rule has no writers to exclude.
-    """
-    return None
+    """Describe ``claim``'s rebuttal draft (who wrote it, what it lacks), or ``None``."""
+    rebuttal = claim.rebuttal  # type: ignore[attr-defined]
+    if rebuttal is None or rebuttal.current is None:
+        return None
+    return Draft(writers=rebuttal.writer_ids, missing=rebuttal.current.missing())
 
 
 def allowed_targets(status: str) -> list[str]:

@@ -1,0 +1,1 @@
+"""Rebuttals, reviews and published fact-checks (SPEC §5)."""

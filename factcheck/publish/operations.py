@@ -1,0 +1,229 @@
+"""Drafting, reviewing, publishing and correcting rebuttals: named operations that flush.
+
+The lifecycle moves here (submit, request changes, approve, publish) go through
+:func:`factcheck.claims.operations.move_claim`, so the transition table and its four-eyes rule
+decide them; these operations add what each move means for the rebuttal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import exists, select
+
+from factcheck import db
+from factcheck.accounts.models import Role, User
+from factcheck.archive.capture import request_capture
+from factcheck.archive.models import Snapshot
+from factcheck.audit import Event, record_event
+from factcheck.claims.models import Claim, Status
+from factcheck.claims.operations import move_claim
+from factcheck.claims.urls import InvalidURL, normalise_url
+from factcheck.errors import Conflict, Forbidden, ValidationError
+from factcheck.publish.models import Decision, Rebuttal, Review, Revision, RevisionSource
+from factcheck.publish.slugs import slugify, unique_slug
+from factcheck.publish.verdicts import VERDICT_NAMES, find_verdict
+
+MAX_HEADLINE = 200
+MAX_SUMMARY = 300
+MAX_BODY = 100_000
+MAX_NOTE = 2_000
+MAX_SOURCES = 30
+INDEX_JOB = "search.index"
+
+
+class EditConflict(Conflict):
+    code = "conflict"
+
+
+@dataclass(frozen=True)
+class DraftInput:
+    """A rebuttal as its writer saves it: sources are snapshots of the claim's links, or new URLs."""
+
+    headline: str = ""
+    summary: str = ""
+    body: str = ""
+    verdict: str | None = None
+    snapshot_ids: tuple[int, ...] = ()
+    new_urls: tuple[str, ...] = ()
+    correction_note: str | None = None
+
+
+def rebuttal_of(claim: Claim) -> Rebuttal | None:
+    return claim.rebuttal  # type: ignore[attr-defined]
+
+
+def may_draft(actor: User, claim: Claim) -> bool:
+    """Reviewers and staff draft any rebuttal in research; a volunteer the claims assigned to them."""
+    if claim.status == Status.RESEARCHING:
+        return actor.has_role(Role.REVIEWER) or claim.assignee_id == actor.id
+    return claim.status == Status.PUBLISHED and actor.has_role(Role.REVIEWER)
+
+
+def save_draft(actor: User, claim: Claim, data: DraftInput) -> Revision:
+    """Save a new revision of the claim's rebuttal (a correction, once it is published)."""
+    correcting = claim.status == Status.PUBLISHED
+    if claim.status not in (Status.RESEARCHING, Status.PUBLISHED):
+        raise EditConflict(
+            f"a rebuttal is written while the claim is researching (or corrected once published); "
+            f"this claim is {claim.status}", status=claim.status)
+    if not may_draft(actor, claim):
+        raise Forbidden("only reviewers, staff and the claim's assignee write its rebuttal"
+                        if not correcting else "only reviewers and staff issue corrections")
+    fields = _validate(data, correcting)
+    rebuttal = rebuttal_of(claim)
+    session = db.session()
+    if rebuttal is None:
+        rebuttal = Rebuttal(claim=claim)
+        session.add(rebuttal)
+        session.flush()
+    snapshots = _sources(actor, claim, rebuttal, data)
+    revision = Revision(
+        rebuttal=rebuttal,
+        number=len(rebuttal.revisions) + 1,
+        author=actor,
+        sources=[RevisionSource(snapshot=s, position=i) for i, s in enumerate(snapshots)],
+        **fields,
+    )
+    session.add(revision)
+    session.flush()
+    if correcting:
+        record_event("correction", actor=actor, claim_id=claim.id, from_status=claim.status,
+                     to_status=claim.status, note=fields["correction_note"] or "", revision=revision.number)
+        queue_index(claim)
+    else:
+        record_event("rebuttal_saved", actor=actor, claim_id=claim.id, from_status=claim.status,
+                     to_status=claim.status, revision=revision.number)
+    return revision
+
+
+def _validate(data: DraftInput, correcting: bool) -> dict[str, object]:
+    errors: dict[str, str] = {}
+    headline = " ".join(data.headline.split())
+    summary = " ".join(data.summary.split())  # one line: it travels in share previews
+    body = data.body.replace("\r\n", "\n").strip()
+    for name, value, limit in (("headline", headline, MAX_HEADLINE), ("summary", summary, MAX_SUMMARY),
+                               ("body", body, MAX_BODY)):
+        if len(value) > limit:
+            errors[name] = f"at most {limit:,} characters"
+    verdict = None
+    if data.verdict:
+        found = find_verdict(data.verdict)
+        if found is None:
+            errors["verdict"] = "one of: " + ", ".join(VERDICT_NAMES)
+        else:
+            verdict = found.name
+    note = " ".join((data.correction_note or "").split()) or None
+    if correcting and note is None:
+        errors["correction_note"] = "a published fact-check is changed only with a public correction note"
+    if note is not None and len(note) > MAX_NOTE:
+        errors["correction_note"] = f"at most {MAX_NOTE:,} characters"
+    if not correcting and note is not None:
+        errors["correction_note"] = "corrections are for published fact-checks"
+    if len(data.snapshot_ids) + len(data.new_urls) > MAX_SOURCES:
+        errors["sources"] = f"at most {MAX_SOURCES} sources"
+    if errors:
+        raise ValidationError(errors)
+    return {"headline": headline, "summary": summary, "body": body, "verdict": verdict, "correction_note": note}
+
+
+def _sources(actor: User, claim: Claim, rebuttal: Rebuttal, data: DraftInput) -> list[Snapshot]:
+    """The cited snapshots: those of the claim's links or already cited here, then new URLs."""
+    session = db.session()
+    chosen: list[Snapshot] = []
+    for snapshot_id in dict.fromkeys(data.snapshot_ids):
+        snapshot = session.get(Snapshot, snapshot_id)
+        belongs = snapshot is not None and (
+            (snapshot.source is not None and snapshot.source.claim_id == claim.id)
+            or session.scalar(select(exists().where(
+                RevisionSource.snapshot_id == snapshot_id,
+                RevisionSource.revision_id.in_(select(Revision.id).where(Revision.rebuttal_id == rebuttal.id)),
+            )))
+        )
+        if not belongs:
+            raise ValidationError({"sources": f"snapshot {snapshot_id} is not a source of this claim"})
+        chosen.append(snapshot)
+    for position, raw in enumerate(data.new_urls, start=1):
+        try:
+            url = normalise_url(raw)
+        except InvalidURL as exc:
+            raise ValidationError({"sources": f"link {position} ({raw[:80]}): {exc}"}) from None
+        chosen.append(request_capture(url, actor=actor))
+    return chosen
+
+
+# -- the moves ----------------------------------------------------------------------------------
+
+
+def submit_for_review(actor: User, claim: Claim, *, note: str = "") -> Event:
+    """researching → in_review, once the draft is complete (its writer, or reviewer+)."""
+    return move_claim(actor, claim, Status.IN_REVIEW, note=note)
+
+
+def request_changes(actor: User, claim: Claim, *, note: str) -> Event:
+    """in_review → researching with the reviewer's note (never by the draft's writers)."""
+    return _review(actor, claim, Decision.REQUEST_CHANGES, note)
+
+
+def approve_rebuttal(actor: User, claim: Claim, *, note: str = "") -> Event:
+    """in_review → approved (four-eyes: never by anyone who wrote or revised the draft)."""
+    return _review(actor, claim, Decision.APPROVE, note)
+
+
+def review_rebuttal(actor: User, claim: Claim, decision: str, note: str = "") -> Event:
+    """A review decision (approve or request changes), as the reviews API takes it."""
+    if decision == Decision.APPROVE:
+        return approve_rebuttal(actor, claim, note=note)
+    if decision == Decision.REQUEST_CHANGES:
+        return request_changes(actor, claim, note=note)
+    raise ValidationError({"decision": "approve or request_changes"})
+
+
+def _review(actor: User, claim: Claim, decision: Decision, note: str) -> Event:
+    target = Status.APPROVED if decision is Decision.APPROVE else Status.RESEARCHING
+    rebuttal = rebuttal_of(claim)
+    revision = rebuttal.current if rebuttal else None
+    event = move_claim(actor, claim, target, note=note, decision=decision.value,
+                       revision=revision.number if revision else None)
+    if rebuttal is not None and revision is not None:
+        db.session().add(Review(rebuttal=rebuttal, revision=revision, reviewer=actor, decision=decision.value,
+                                note=note.strip()))
+        db.session().flush()
+    return event
+
+
+def publish_rebuttal(actor: User, claim: Claim, *, note: str = "") -> Event:
+    """approved → published: the fact-check gets its public address and goes live."""
+    event = move_claim(actor, claim, Status.PUBLISHED, note=note)
+    rebuttal = rebuttal_of(claim)
+    if rebuttal is None or rebuttal.current is None:
+        raise EditConflict("this claim has no rebuttal to publish")
+    if rebuttal.slug is None:
+        rebuttal.slug = unique_slug(slugify(rebuttal.current.headline), _slug_taken)
+    rebuttal.published_at = rebuttal.published_at or db.utcnow()
+    rebuttal.published_by = actor
+    db.session().flush()
+    queue_index(claim)
+    return event
+
+
+def _slug_taken(slug: str) -> bool:
+    return bool(db.session().scalar(select(exists().where(Rebuttal.slug == slug))))
+
+
+def queue_index(claim: Claim) -> None:
+    """Update the search index for the claim and its fact-check once the change commits."""
+    from factcheck.jobs import get_queue
+
+    queue = get_queue()
+    if INDEX_JOB in queue.tasks:
+        queue.enqueue_after_commit(INDEX_JOB, "claim", claim.id)
+
+
+def last_review_by(reviewer: User, rebuttal: Rebuttal) -> Review | None:
+    """``reviewer``'s latest review of ``rebuttal`` (to show what changed since)."""
+    return db.session().scalar(
+        select(Review).where(Review.rebuttal_id == rebuttal.id, Review.reviewer_id == reviewer.id)
+        .order_by(Review.id.desc()).limit(1)
+    )
+
