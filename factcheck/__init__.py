@@ -26,6 +26,7 @@ def create_app(config: Config | None = None) -> WorkbenchApp:
     from factcheck.archive.views import bp as archive_bp
     from factcheck.claims import api as claims_api  # noqa: F401 - registers its API routes
     from factcheck.claims.views import bp as claims_bp
+    from factcheck.dashboard import bp as dashboard_bp
     from factcheck.extensions import babel, csrf, limiter
     from factcheck.pages import bp as pages_bp
     from factcheck.publish import api as publish_api  # noqa: F401 - registers its API routes
@@ -73,6 +74,7 @@ def create_app(config: Config | None = None) -> WorkbenchApp:
     app.register_blueprint(claims_bp)
     app.register_blueprint(archive_bp)
     app.register_blueprint(publish_bp)
+    app.register_blueprint(dashboard_bp)
 
     @app.context_processor
     def _template_globals() -> dict[str, object]:

@@ -9,6 +9,7 @@ import secrets
 import signal
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import click
@@ -60,6 +61,8 @@ def register_commands(app: Flask) -> None:
 
         command.revision(alembic_config(current_app.config["FACTCHECK"].database_url), message,
                          autogenerate=True)
+
+    _register_backup(cli)
 
     @cli.command("create-user")
     @click.argument("email")
@@ -186,6 +189,35 @@ def register_commands(app: Flask) -> None:
                 time.sleep(max(0.0, wait))  # a transient failure: wait for the retry's due time
             click.echo(json.dumps(snapshot_as_dict(snapshot, detail=True), ensure_ascii=False, indent=2))
         sys.exit(0 if snapshot.state == State.ARCHIVED else 1)
+
+
+def _register_backup(cli: Any) -> None:
+    @cli.command("export")
+    @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+    def export(directory: Path) -> None:
+        """Write a complete, restorable backup into DIRECTORY (rows as JSON Lines, archive files)."""
+        from factcheck.backup import BackupError, export_backup
+
+        try:
+            manifest = export_backup(db.session(), current_app.config["FACTCHECK"].archive_dir, directory)
+        except BackupError as exc:
+            raise click.ClickException(str(exc)) from None
+        db.rollback()
+        click.echo(f"Exported {sum(manifest['rows'].values())} rows and {manifest['files']} files to {directory}")
+
+    @cli.command("import")
+    @click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+    def import_(directory: Path) -> None:
+        """Restore a backup from DIRECTORY into this (empty, initialised) instance."""
+        from factcheck.backup import BackupError, import_backup
+
+        try:
+            manifest = import_backup(db.session(), current_app.config["FACTCHECK"].archive_dir, directory)
+        except BackupError as exc:
+            db.rollback()
+            raise click.ClickException(str(exc)) from None
+        db.commit()
+        click.echo(f"Imported {sum(manifest['rows'].values())} rows and {manifest['files']} files from {directory}")
 
 
 def _recover_jobs() -> None:

@@ -33,6 +33,8 @@ from factcheck.db import Base
 from factcheck.migrate import upgrade
 from factcheck.models import import_all_models
 
+pytest_plugins = ["tests.httpserver"]  # the http_server and loopback_only fixtures, everywhere
+
 POSTGRES_ENV = "FACTCHECK_TEST_POSTGRES_URL"
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 PASSWORD = "correct horse battery"
@@ -230,7 +232,7 @@ def api_client(app: Any) -> Callable[[User | None], ApiClient]:
     return build
 
 
-CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"|name="csrf_token" value="([^"]+)"')
 
 
 class Browser:
@@ -243,7 +245,7 @@ class Browser:
         page = self.client.get("/login", follow_redirects=True)
         match = CSRF_META.search(page.get_data(as_text=True))
         assert match, "no CSRF token on the page"
-        return match.group(1)
+        return match.group(1) or match.group(2)
 
     def login(self, email: str, password: str = PASSWORD) -> Any:
         token = self.csrf_token()

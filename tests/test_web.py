@@ -186,6 +186,15 @@ def test_staff_manage_users_and_others_cannot(browser, make_user):
     assert browser(make_user("reviewer")).get("/users").status_code == 403
 
 
+def test_the_dashboard_is_for_staff(browser, make_user, make_claim):
+    make_claim("one", status="in_review", draft_by=make_user("reviewer"))
+    make_claim("two")
+    page = browser(make_user("staff")).get("/dashboard").get_data(as_text=True)
+    assert re.search(r'<strong id="filed-this-week">2</strong>', page)
+    assert re.search(r"in review</a></td><td>1</td>", page)
+    assert browser(make_user("reviewer")).get("/dashboard").status_code == 403
+
+
 def test_api_tokens_from_the_account_page(browser, make_user, client):
     session = browser(make_user("volunteer"))
     page = session.post("/account/tokens", {"label": "phone"}).get_data(as_text=True)
@@ -199,6 +208,13 @@ def test_security_headers(client, path):
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["X-Frame-Options"] == "DENY"
     assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+
+
+def test_public_pages_set_no_cookie(client, make_claim, make_user):
+    for path in ("/fact-checks", "/corrections", "/fact-checks/feed.atom", "/sitemap.xml"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert "Set-Cookie" not in response.headers, path
 
 
 def test_pages_fit_a_phone(client):

@@ -8,11 +8,11 @@ from typing import Any
 import pytest
 
 from factcheck import create_app, db
-from tests.httpserver import HTTPTestServer, http_server  # noqa: F401 - the fixture
+from tests.httpserver import HTTPTestServer
 
 
 @pytest.fixture
-def site(http_server: Callable[..., HTTPTestServer]) -> HTTPTestServer:  # noqa: F811
+def site(http_server: Callable[..., HTTPTestServer]) -> HTTPTestServer:
     """A loopback web server standing in for the sites claims link to."""
     return http_server()
 

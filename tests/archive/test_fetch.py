@@ -21,7 +21,7 @@ from factcheck.archive.fetch import (
     fetch,
 )
 from factcheck.config import Config
-from tests.httpserver import (  # noqa: F401 - fixtures
+from tests.httpserver import (
     Channel,
     HTTPTestServer,
     Request,
@@ -30,8 +30,6 @@ from tests.httpserver import (  # noqa: F401 - fixtures
     gzip_bomb,
     gzip_response,
     header_drip,
-    http_server,
-    loopback_only,
     pdf_bytes,
     png_bytes,
     redirect,

@@ -23,9 +23,7 @@ from factcheck.archive.fetch import (
     is_blocked_address,
 )
 from factcheck.archive.guard import parse_ip_literal
-from tests.httpserver import (  # noqa: F401 - fixtures
-    http_server,
-    loopback_only,
+from tests.httpserver import (
     redirect,
     respond,
     self_signed_certificate,

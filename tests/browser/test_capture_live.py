@@ -10,13 +10,13 @@ import pytest
 from factcheck import create_app, db
 from factcheck.jobs import BackgroundWorker
 from tests.browser.test_phone import login
-from tests.httpserver import http_server, respond  # noqa: F401 - the fixture
+from tests.httpserver import respond
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def site(http_server):  # noqa: F811
+def site(http_server):
     return http_server()
 
 

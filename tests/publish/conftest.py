@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from tests.archive.conftest import app, run_jobs, site  # noqa: F401 - fixtures
-from tests.httpserver import http_server, respond  # noqa: F401 - the fixture
+from tests.httpserver import respond
 
 HOAX = """<!doctype html><html lang="hi"><head><meta charset="utf-8"><title>बैंक 10 दिन बंद</title></head>
 <body><article><h1>बैंक 10 दिन बंद रहेंगे</h1><p>वायरल संदेश में दावा किया गया कि सभी बैंक दस दिन बंद रहेंगे।
