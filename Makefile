@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install install-test system-deps bench clean
+.PHONY: run test install install-test system-deps bench clean translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,11 +40,20 @@ run: install
 	$(BIN)/factcheck serve --host $(HOST) --port $(PORT)
 
 test: install-test system-deps
+	$(BIN)/ruff check factcheck tests bench migrations
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: install
 	$(BIN)/python bench/archive.py
 	$(BIN)/python bench/search.py
+
+# After changing user-facing text: collect it, merge it into the Hindi catalogue, translate the
+# new entries in factcheck/translations/hi/LC_MESSAGES/messages.po, then run this again to compile.
+translations: install
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext -k lazy_gettext --no-location --sort-output \
+		--project "Factcheck Workbench" -o factcheck/translations/messages.pot .
+	$(BIN)/pybabel update -i factcheck/translations/messages.pot -d factcheck/translations --no-fuzzy-matching
+	$(BIN)/pybabel compile -d factcheck/translations
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

@@ -79,7 +79,7 @@ def main() -> None:
                    args.repeat)
     measure("trafilatura.extract (plain)", lambda body, url: trafilatura.extract(body, url=url) or "",
             pages, args.repeat)
-    for score, (page_id, url, _body, _truth) in sorted(zip(ours, pages))[:args.worst]:
+    for score, (page_id, url, _body, _truth) in sorted(zip(ours, pages, strict=True))[:args.worst]:
         print(f"  {score:.3f} {page_id[:12]} {url}")
 
 

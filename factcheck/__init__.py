@@ -31,6 +31,8 @@ def create_app(config: Config | None = None) -> WorkbenchApp:
     from factcheck.pages import bp as pages_bp
     from factcheck.publish import api as publish_api  # noqa: F401 - registers its API routes
     from factcheck.publish.views import bp as publish_bp
+    from factcheck.search import service as search_service
+    from factcheck.search.views import bp as search_bp
 
     config = config or Config.from_env()
     app = web.WorkbenchApp(
@@ -64,6 +66,7 @@ def create_app(config: Config | None = None) -> WorkbenchApp:
     archive = app.extensions["factcheck.archive"] = Archive.at(config.archive_dir)
     queue = app.extensions[jobs.EXTENSION_KEY] = jobs.JobQueue(app, config)
     archive_tasks.register(queue, config, archive)
+    search_service.init_app(app, queue)
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=_select_locale)
@@ -75,6 +78,7 @@ def create_app(config: Config | None = None) -> WorkbenchApp:
     app.register_blueprint(archive_bp)
     app.register_blueprint(publish_bp)
     app.register_blueprint(dashboard_bp)
+    app.register_blueprint(search_bp)
 
     @app.context_processor
     def _template_globals() -> dict[str, object]:

@@ -92,7 +92,8 @@ def import_backup(session: Session, archive_dir: Path, source: Path) -> dict[str
             session.execute(insert(table), batch)
     if session.bind is not None and session.bind.dialect.name == "postgresql":
         for table in tables():
-            session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+            # Table names come from our own metadata, never from the backup.
+            session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "  # noqa: S608
                                  f"COALESCE(MAX(id), 1), MAX(id) IS NOT NULL) FROM {table.name}"))
     _restore_files(source / "archive", archive_dir)
     return manifest

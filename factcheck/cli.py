@@ -64,6 +64,44 @@ def register_commands(app: Flask) -> None:
 
     _register_backup(cli)
 
+    @cli.command("reindex")
+    def reindex() -> None:
+        """Rebuild the search index from the database (aside, then swapped in: search stays up)."""
+        from factcheck.search.documents import document_count
+        from factcheck.search.service import reindex as rebuild
+
+        expected = document_count()
+        config = current_app.config["FACTCHECK"]
+        with current_app.test_request_context(base_url=config.public_url), \
+                click.progressbar(length=expected, label="Indexing", show_pos=True) as bar:
+            done = [0]
+
+            def progress(count: int) -> None:
+                bar.update(count - done[0])
+                done[0] = count
+
+            total = rebuild(progress)
+        db.rollback()
+        click.echo(f"Indexed {total} documents into {config.index_dir}")
+
+    @cli.command("search")
+    @click.argument("query")
+    @click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 100))
+    def search(query: str, limit: int) -> None:
+        """Search everything (as staff) and print the best results."""
+        import re
+
+        from factcheck.search.engine import Viewer
+        from factcheck.search.service import get_index
+
+        found = get_index().search(query, viewer=Viewer("staff"), per_page=limit)
+        db.rollback()
+        click.echo(f"{found.total} results")
+        for hit in found.results:
+            snippet = re.sub(r"</?mark>", "*", hit.snippet)
+            click.echo(f"{hit.kind}:{hit.id}  {hit.title or ''}".rstrip())
+            click.echo(f"    {snippet[:200]}")
+
     @cli.command("create-user")
     @click.argument("email")
     @click.option("--role", type=click.Choice([r.value for r in Role]), required=True)

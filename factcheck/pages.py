@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, jsonify, redirect, render_template, url_for
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import text
 
 from factcheck import db
 from factcheck.accounts.models import Role
+from factcheck.search.service import get_index
 from factcheck.web import is_api_request, json_error, public
 
 bp = Blueprint("pages", __name__)
@@ -38,11 +39,28 @@ def healthz() -> Any:
         checks["database"] = f"error: {type(exc).__name__}"
     queue = current_app.extensions.get("factcheck.queue")
     checks["queue"] = queue.health() if queue is not None else "not configured"
-    index_dir = current_app.config["FACTCHECK"].index_dir
-    checks["index"] = "ok" if index_dir.is_dir() else "missing (it is rebuilt on first use)"
+    try:
+        checks["index"] = f"ok ({get_index().doc_count()} documents)"
+    except Exception as exc:  # noqa: BLE001 - report, do not fail the health check's other parts
+        checks["index"] = f"error: {type(exc).__name__}"
     healthy = checks["database"] == "ok" and str(checks["queue"]).startswith("ok")
     response = jsonify({"status": "ok" if healthy else "degraded", "checks": checks})
     response.status_code = 200 if healthy else 503
+    return response
+
+
+@bp.get("/language/<code>")
+@public
+def language(code: str) -> Any:
+    """Choose the language of the pages (kept in a cookie), then go back where you were."""
+    from factcheck import LOCALES
+
+    target = request.args.get("next", "")
+    if not target.startswith("/") or target.startswith("//"):
+        target = url_for("pages.index")
+    response = redirect(target)
+    if code in LOCALES:
+        response.set_cookie("lang", code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
     return response
 
 

@@ -67,7 +67,8 @@ def _free_port() -> int:
 
 def test_serve_runs_a_production_server_that_files_claims(env):
     run(env, "init-db")
-    run(env, "create-user", "v@example.org", "--role", "volunteer", "--password-stdin", stdin="a long enough password\n")
+    run(env, "create-user", "v@example.org", "--role", "volunteer", "--password-stdin",
+        stdin="a long enough password\n")
     token = run(env, "create-token", "v@example.org").stdout.strip().splitlines()[-1]
     port = _free_port()
     server = subprocess.Popen([FACTCHECK, "serve", "--port", str(port)], env=env, stdout=subprocess.PIPE,

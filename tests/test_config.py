@@ -29,7 +29,8 @@ def test_the_secret_key_is_generated_once_and_kept(tmp_path):
     second = Config.from_env({"FACTCHECK_INSTANCE_DIR": str(tmp_path)}).secret_key
     assert first == second and len(first) >= 40
     assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
-    assert Config.from_env({"FACTCHECK_INSTANCE_DIR": str(tmp_path), "FACTCHECK_SECRET_KEY": "given"}).secret_key == "given"
+    given = Config.from_env({"FACTCHECK_INSTANCE_DIR": str(tmp_path), "FACTCHECK_SECRET_KEY": "given"})
+    assert given.secret_key == "given"
 
 
 def test_every_variable_is_read(tmp_path):

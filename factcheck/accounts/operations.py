@@ -17,7 +17,7 @@ from factcheck.errors import NotFound, ValidationError
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 1024
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
-TOKEN_PREFIX = "fcw_"
+TOKEN_PREFIX = "fcw_"  # noqa: S105 - a public prefix, not a secret
 # Checked against when no such user exists, so a login takes as long either way.
 _DUMMY_HASH = generate_password_hash("not a password", method="scrypt")
 

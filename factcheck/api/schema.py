@@ -5,6 +5,7 @@ One declaration serves both the check and the document, so they cannot drift apa
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -12,6 +13,7 @@ from typing import Any
 from factcheck.db import MAX_ID
 from factcheck.errors import ValidationError
 
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,7 @@ class Field:
     max_items: int | None = None
     format: str | None = None
     properties: Mapping[str, Field] | None = None  # for kind "object": its fields, none other allowed
+    strip_controls: bool = False  # drop control characters instead of refusing NUL (search text)
 
     def openapi(self) -> dict[str, Any]:
         schema: dict[str, Any] = {"type": self.kind}
@@ -144,6 +147,8 @@ def _check(value: Any, field: Field) -> tuple[str | None, Any]:
     if field.kind == "string":
         if not isinstance(value, str):
             return "expected a string", None
+        if field.strip_controls:
+            value = _CONTROLS.sub(" ", value)
         if field.max_length is not None and len(value) > field.max_length:
             return f"at most {field.max_length:,} characters", None
         if "\x00" in value:

@@ -342,8 +342,8 @@ def _title_and_byline(tree: HtmlElement) -> tuple[str | None, str | None]:
         metadata.author = None  # as trafilatura does: a single word is a handle, not a byline
     try:
         metadata = extract_meta_json(tree, metadata)
-    except Exception:  # noqa: BLE001 - trafilatura guards this call the same way: odd JSON-LD
-        pass           # (nested 100,000 deep, say) must not cost the page its text
+    except Exception:  # noqa: BLE001, S110 - trafilatura guards this call the same way: odd
+        pass           # JSON-LD (nested 100,000 deep, say) must not cost the page its text
     title = extract_title(tree) or metadata.title
     byline = metadata.author or _byline_in_page(tree)
     return _clean(title), _clean(byline)

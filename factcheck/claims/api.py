@@ -13,6 +13,7 @@ from factcheck.archive.operations import latest_snapshots, snapshot_as_dict
 from factcheck.claims import operations, workflow
 from factcheck.lifecycle import transition_claim
 from factcheck.publish.serialise import rebuttal_as_dict
+from factcheck.search.service import similar_for
 from factcheck.claims.models import Claim, Platform, Status
 from factcheck.claims.operations import MAX_NOTE_LENGTH, MAX_TEXT_LENGTH, MAX_URLS, ClaimInput
 from factcheck.claims.screenshots import read_upload, verify_screenshot
@@ -120,7 +121,7 @@ def create_claim(body: dict[str, Any] | None) -> Any:
         )
     claim = operations.file_claim(current_user, data, current_app.extensions["factcheck.archive"].blobs)
     payload = claim_as_dict(claim)
-    payload["similar"] = []
+    payload["similar"] = similar_for(current_user, claim)
     return json_response(payload, 201)
 
 

@@ -16,6 +16,7 @@ from factcheck.claims import operations, workflow
 from factcheck.lifecycle import transition_claim
 from factcheck.publish import operations as publish
 from factcheck.publish.markdown import render_markdown
+from factcheck.search.service import similar_for
 from factcheck.claims.api import claim_input_from_form
 from factcheck.claims.models import Platform, Status
 from factcheck.claims.screenshots import EXTENSIONS
@@ -90,6 +91,8 @@ def show(claim_id: int) -> Any:
         may_review=any(t.four_eyes for t in moves),
         rebuttal_html=render_markdown(rebuttal.current.body) if rebuttal and rebuttal.current else "",
         last_review=publish.last_review_by(current_user, rebuttal) if rebuttal else None,
+        similar=similar_for(current_user, claim),
+        may_mark_duplicate=any(t.target == Status.DUPLICATE for t in moves),
     )
 
 

@@ -29,7 +29,6 @@ MAX_SUMMARY = 300
 MAX_BODY = 100_000
 MAX_NOTE = 2_000
 MAX_SOURCES = 30
-INDEX_JOB = "search.index"
 
 
 class EditConflict(Conflict):
@@ -90,7 +89,6 @@ def save_draft(actor: User, claim: Claim, data: DraftInput) -> Revision:
     if correcting:
         record_event("correction", actor=actor, claim_id=claim.id, from_status=claim.status,
                      to_status=claim.status, note=fields["correction_note"] or "", revision=revision.number)
-        queue_index(claim)
     else:
         record_event("rebuttal_saved", actor=actor, claim_id=claim.id, from_status=claim.status,
                      to_status=claim.status, revision=revision.number)
@@ -203,21 +201,11 @@ def publish_rebuttal(actor: User, claim: Claim, *, note: str = "") -> Event:
     rebuttal.published_at = rebuttal.published_at or db.utcnow()
     rebuttal.published_by = actor
     db.session().flush()
-    queue_index(claim)
     return event
 
 
 def _slug_taken(slug: str) -> bool:
     return bool(db.session().scalar(select(exists().where(Rebuttal.slug == slug))))
-
-
-def queue_index(claim: Claim) -> None:
-    """Update the search index for the claim and its fact-check once the change commits."""
-    from factcheck.jobs import get_queue
-
-    queue = get_queue()
-    if INDEX_JOB in queue.tasks:
-        queue.enqueue_after_commit(INDEX_JOB, "claim", claim.id)
 
 
 def last_review_by(reviewer: User, rebuttal: Rebuttal) -> Review | None:

@@ -1,7 +1,7 @@
 """accounts, claims, sources, screenshots and audit events
 
 Revision ID: 0001_foundation
-Revises: 
+Revises:
 Create Date: 2026-11-26
 """
 

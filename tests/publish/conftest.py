@@ -14,7 +14,8 @@ from tests.httpserver import respond
 HOAX = """<!doctype html><html lang="hi"><head><meta charset="utf-8"><title>बैंक 10 दिन बंद</title></head>
 <body><article><h1>बैंक 10 दिन बंद रहेंगे</h1><p>वायरल संदेश में दावा किया गया कि सभी बैंक दस दिन बंद रहेंगे।
 यह संदेश तेजी से फैल रहा है और लोग इसे आगे भेज रहे हैं।</p></article></body></html>"""
-OFFICIAL = "<html><head><title>RBI holidays</title></head><body><p>The official list of bank holidays.</p></body></html>"
+OFFICIAL = ("<html><head><title>RBI holidays</title></head>"
+            "<body><p>The official list of bank holidays.</p></body></html>")
 
 
 @pytest.fixture

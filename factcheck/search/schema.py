@@ -1,0 +1,209 @@
+"""The Whoosh schema for claims, snapshots and fact-checks, and how a document dict fills it.
+
+A document is a plain dict (the caller builds it from the database)::
+
+    kind          "claim" | "snapshot" | "factcheck"                      (required)
+    id            the row id                                              (required)
+    key           unique key, default f"{kind}:{id}"
+    claim_id      the claim a snapshot or fact-check belongs to (a claim's own id by default)
+    title         fact-check headline, snapshot title, optional for a claim
+    body          claim text, snapshot main text, fact-check body (indexed with the title)
+    summary       fact-check summary (indexed with the body)
+    claim_text    fact-check: the claim as reviewed (indexed with the body; near-duplicates
+                  are compared with it, or with headline and summary when it is missing)
+    urls          normalised URLs (a claim's sources; a snapshot's URL)
+    url           the one URL to show with a hit
+    domain        a domain, or a list of them
+    status, verdict, language, platform   facet values, matched exactly
+    date          a date or datetime (naive UTC, or aware)
+    owner_id, assignee_id   a claim's filer and assignee, who may see it (SPEC §1)
+
+Visibility is indexed as tokens in ``visible_to``: ``public`` for a published fact-check,
+``user:<id>`` for a claim's owner and assignee. :func:`visibility_filter` turns a viewer into a
+query over it, so the search itself, its total and its facets only ever see allowed documents.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from whoosh import fields, query
+from whoosh.columns import VarBytesColumn
+
+from factcheck.search.analysis import analyzer
+
+KINDS = ("claim", "snapshot", "factcheck")
+FACETS = ("kind", "status", "verdict", "language", "platform", "domain")
+PRIVILEGED_ROLES = frozenset({"reviewer", "staff"})
+PUBLIC = "public"
+# Snippets are cut from the start of the body: longer bodies are indexed whole but not stored.
+EXCERPT_CHARS = 2_000
+NEAR_CHARS = 4_000
+_FACET_SEPARATOR = "\x1f"
+_EPOCH = dt.datetime(1970, 1, 1)
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is searching: ``role`` None is anonymous; "volunteer" < "reviewer" < "staff"."""
+
+    role: str | None
+    user_id: int | None = None
+
+    @property
+    def sees_everything(self) -> bool:
+        return self.role in PRIVILEGED_ROLES
+
+
+def build_schema() -> fields.Schema:
+    """The one schema of the index (a change to it needs a rebuild)."""
+    text = analyzer()
+    return fields.Schema(
+        key=fields.ID(unique=True, stored=True),
+        kind=fields.ID(stored=True),
+        id=fields.STORED(),
+        claim_id=fields.STORED(),
+        title=fields.TEXT(analyzer=text, stored=True),
+        # The title and the body: one posting list per word answers the default search (a
+        # title-or-body union per word made Whoosh several times slower).
+        body=fields.TEXT(analyzer=text),
+        excerpt=fields.STORED(),
+        urls=fields.KEYWORD(),
+        url=fields.STORED(),
+        domain=fields.KEYWORD(lowercase=True),
+        status=fields.ID(stored=True),
+        verdict=fields.ID(stored=True),
+        language=fields.ID(),
+        platform=fields.ID(),
+        # Minutes since 1970: DATETIME would index eight terms per document, this two.
+        date=fields.NUMERIC(int, bits=32, signed=False, shift_step=16, sortable=True),
+        when=fields.STORED(),
+        visible_to=fields.KEYWORD(),
+        # What near-duplicate detection compares, when not the title and excerpt (fact-checks).
+        near=fields.STORED(),
+        # Every facet value of a document in one column: counting facets reads one value per hit.
+        facets=fields.COLUMN(VarBytesColumn()),
+    )
+
+
+def document_key(doc: Mapping[str, object]) -> str:
+    """The unique key of a document dict."""
+    return str(doc.get("key") or f"{doc['kind']}:{doc['id']}")
+
+
+def document_fields(doc: Mapping[str, object]) -> dict[str, object]:
+    """Turn a document dict (see the module docstring) into Whoosh field values."""
+    kind = str(doc["kind"])
+    if kind not in KINDS:
+        raise ValueError(f"unknown document kind {kind!r}")
+    title = _text(doc.get("title"))
+    # A fact-check is found by the words of the claim it debunks, too.
+    parts = ("claim_text", "summary", "body") if kind == "factcheck" else ("body",)
+    body = "\n\n".join(text for text in (_text(doc.get(name)) for name in parts) if text)
+    urls = _strings(doc.get("urls"))
+    url = _text(doc.get("url")) or (urls[0] if urls else "")
+    if url and url not in urls:
+        urls.append(url)
+    domains = [d.lower() for d in _strings(doc.get("domain"))]
+    values = {name: _text(doc.get(name)) for name in ("status", "verdict", "language", "platform")}
+    claim_id = doc.get("claim_id") or (doc["id"] if kind == "claim" else None)
+    out: dict[str, object] = {
+        "key": document_key(doc),
+        "kind": kind,
+        "id": doc["id"],
+        "claim_id": str(claim_id) if claim_id is not None else "",
+        "title": title,
+        "body": f"{title}\n\n{body}" if title else body,
+        "excerpt": body[:EXCERPT_CHARS],
+        "urls": " ".join(urls),
+        "url": url,
+        "domain": " ".join(domains),
+        "visible_to": " ".join(visibility_tokens(doc)),
+        "facets": _FACET_SEPARATOR.join([kind, *values.values(), " ".join(domains)]).encode(),
+        **{name: value for name, value in values.items() if value},
+    }
+    date = as_datetime(doc.get("date"))
+    if date is not None:
+        out["date"] = date_minutes(date)
+        out["when"] = date
+    if kind == "factcheck":
+        out["near"] = _near_source(doc)[:NEAR_CHARS]
+    return {name: value for name, value in out.items() if value != ""}
+
+
+def facet_values(packed: bytes) -> dict[str, list[str]]:
+    """Unpack the ``facets`` column value of one document."""
+    parts = packed.decode().split(_FACET_SEPARATOR) if packed else []
+    if len(parts) != len(FACETS):
+        return {}
+    *single, domains = parts
+    out = {name: [value] for name, value in zip(FACETS, single, strict=False) if value}
+    if domains:
+        out["domain"] = domains.split()
+    return out
+
+
+def visibility_tokens(doc: Mapping[str, object]) -> list[str]:
+    """Who besides reviewers and staff may find this document."""
+    if doc["kind"] == "factcheck" and doc.get("status") == "published":
+        return [PUBLIC]
+    if doc["kind"] == "claim":
+        users = {doc.get("owner_id"), doc.get("assignee_id")} - {None}
+        return sorted(f"user:{int(user)}" for user in users)  # type: ignore[call-overload]
+    return []
+
+
+def visibility_filter(viewer: Viewer) -> query.Query | None:
+    """The query a viewer's results must also match (None: no restriction)."""
+    if viewer.sees_everything:
+        return None
+    allowed: list[query.Query] = [query.Term("visible_to", PUBLIC)]
+    if viewer.role == "volunteer" and viewer.user_id is not None:
+        allowed.append(query.Term("visible_to", f"user:{int(viewer.user_id)}"))
+    return query.Or(allowed) if len(allowed) > 1 else allowed[0]
+
+
+def as_datetime(value: object) -> dt.datetime | None:
+    """A naive UTC datetime for a date, a datetime or None."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(dt.UTC).replace(tzinfo=None)
+        return value
+    if isinstance(value, dt.date):
+        return dt.datetime(value.year, value.month, value.day)
+    raise TypeError(f"not a date: {value!r}")
+
+
+def date_minutes(value: dt.datetime) -> int:
+    """The indexed form of a naive UTC datetime: whole minutes since 1970 (never negative)."""
+    return max(0, int((value - _EPOCH).total_seconds() // 60))
+
+
+def near_text(stored: Mapping[str, object]) -> str:
+    """The text a stored claim or fact-check is compared by for near-duplicates."""
+    if "near" in stored:
+        return str(stored["near"])
+    return f"{stored.get('title', '')}\n{stored.get('excerpt', '')}"
+
+
+def _near_source(doc: Mapping[str, object]) -> str:
+    # A new claim resembles the claim a fact-check debunks, not its headline or body.
+    return _text(doc.get("claim_text")) or f"{_text(doc.get('title'))}\n{_text(doc.get('summary'))}"
+
+
+def _text(value: object) -> str:
+    return "" if value is None else str(value)
+
+
+def _strings(value: object) -> list[str]:
+    if value is None or value == "":
+        return []
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, Iterable):
+        return [str(v) for v in value if v]
+    return [str(value)]

@@ -1,0 +1,206 @@
+"""Similar claims at filing: forwarded variants of corpus posts find their original, unrelated
+posts match nothing, a filed URL matches exactly."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import random
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from factcheck.search.analysis import near_tokens
+from factcheck.search.engine import SearchIndex
+from factcheck.search.similar import similarity
+from tests.conftest import corpus_path
+
+INDEXED = 1200
+EMOJI = ["🙏", "😡", "🔥", "👇", "‼️", "😱", "🇮🇳", "✅"]
+
+
+def load_posts() -> list[str]:
+    path = corpus_path("posts-hindi", "constraint_hindi_train.csv")
+    with open(path, encoding="utf-8", newline="") as handle:
+        posts = [row["Post"] for row in csv.DictReader(handle)]
+    unique = {" ".join(near_tokens(p)): p for p in posts if len(set(near_tokens(p))) >= 6}
+    return list(unique.values())[:1600]
+
+
+def claim(doc_id: int, text: str, **extra: object) -> dict:
+    return {"kind": "claim", "id": doc_id, "body": text, "owner_id": 1, "status": "submitted",
+            "date": dt.date(2024, 1, 1), **extra}
+
+
+@pytest.fixture(scope="module")
+def posts() -> list[str]:
+    return load_posts()
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory: pytest.TempPathFactory, posts: list[str]) -> Iterator[SearchIndex]:
+    liar = corpus_path("claims-liar", "valid.tsv")
+    with open(liar, encoding="utf-8") as handle:
+        statements = [row[2] for row in csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)][:300]
+    docs = [claim(i, post) for i, post in enumerate(posts[:INDEXED], 1)]
+    docs += [claim(5000 + i, text, language="en") for i, text in enumerate(statements)]
+    ix = SearchIndex(tmp_path_factory.mktemp("similar") / "index")
+    ix.rebuild(docs)
+    yield ix
+    ix.close()
+
+
+# What forwarding does to a text.
+
+
+def add_emoji(text: str, rng: random.Random) -> str:
+    words = text.split(" ")
+    for _ in range(3):
+        words.insert(rng.randrange(len(words) + 1), rng.choice(EMOJI))
+    return " ".join(words)
+
+
+def remove_emoji(text: str, _rng: random.Random) -> str:
+    return "".join(c for c in text if unicodedata.category(c) not in ("So", "Sk", "Mn") or c.isalpha()
+                   or unicodedata.category(c) == "Mn" and unicodedata.name(c, "").startswith("DEVANAGARI"))
+
+
+def banner(text: str, rng: random.Random) -> str:
+    label = rng.choice(["*Forwarded as received*", "Forwarded many times", "_Forwarded_", "Fwd:"])
+    return f"{label}\n{text}" if rng.random() < 0.5 else f"{text}\n\n{label}"
+
+
+def rewrap(text: str, rng: random.Random) -> str:
+    return "".join(w + ("\n" if rng.random() < 0.3 else " ") for w in text.split())
+
+
+def punctuation_and_case(text: str, _rng: random.Random) -> str:
+    return re.sub(r"[,।!?]", lambda m: {",": " ,", "।": ".", "!": "!!!", "?": " ??"}[m.group()], text).upper()
+
+
+def change_word(text: str, rng: random.Random) -> str:
+    words = text.split()
+    words[rng.randrange(len(words))] = rng.choice(["बिल्कुल", "सच", "news", "जरूर"])
+    return " ".join(words)
+
+
+def drop_word(text: str, rng: random.Random) -> str:
+    words = text.split()
+    del words[rng.randrange(len(words))]
+    return " ".join(words)
+
+
+def shorten_links(text: str, rng: random.Random) -> str:
+    text = re.sub(r"https?://\S+", lambda _m: f"https://bit.ly/{rng.randrange(16**6):06x}", text)
+    return text if "bit.ly" in text else f"{text} https://bit.ly/{rng.randrange(16**6):06x}"
+
+
+EDITS: dict[str, Callable[[str, random.Random], str]] = {
+    "emoji added": add_emoji, "emoji removed": remove_emoji, "forward banner": banner,
+    "re-wrapped": rewrap, "punctuation and case": punctuation_and_case, "changed word": change_word,
+    "missing word": drop_word, "shortened link": shorten_links,
+}
+
+
+@pytest.mark.parametrize("edit", EDITS)
+def test_each_forwarding_edit_still_finds_the_original(
+    index: SearchIndex, posts: list[str], edit: str
+) -> None:
+    rng = random.Random(edit)
+    for doc_id in rng.sample(range(1, INDEXED + 1), 25):
+        variant = EDITS[edit](posts[doc_id - 1], rng)
+        found = [m.key for m in index.similar(variant, [])][:3]
+        assert f"claim:{doc_id}" in found, (edit, variant)
+
+
+def test_posts_with_several_edits_find_their_original_in_the_top_three(
+    index: SearchIndex, posts: list[str]
+) -> None:
+    rng = random.Random(7)
+    missed = []
+    for doc_id in rng.sample(range(1, INDEXED + 1), 80):
+        variant = posts[doc_id - 1]
+        for edit in rng.sample(sorted(EDITS), 3):
+            variant = EDITS[edit](variant, rng)
+        matches = index.similar(variant, [f"https://bit.ly/{doc_id}"], limit=3)
+        if f"claim:{doc_id}" not in [m.key for m in matches]:
+            missed.append(variant)
+        assert all(m.reason == "text" and 0.5 <= m.score <= 1 for m in matches)
+    assert len(missed) <= 1, missed
+
+
+def word_trigrams(text: str) -> set[tuple[str, ...]]:
+    words = re.findall(r"\w+", text.casefold())
+    return set(zip(words, words[1:], words[2:], strict=False))
+
+
+def test_unrelated_posts_do_not_match(index: SearchIndex, posts: list[str]) -> None:
+    # The corpus repeats news items in other words: held-out posts sharing a third of their
+    # word trigrams with an indexed post are rewordings, not unrelated posts.
+    holders: dict[tuple[str, ...], set[int]] = {}
+    for i, post in enumerate(posts[:INDEXED]):
+        for trigram in word_trigrams(post):
+            holders.setdefault(trigram, set()).add(i)
+
+    def reworded(post: str) -> bool:
+        shared = Counter(i for trigram in word_trigrams(post) for i in holders.get(trigram, ()))
+        return bool(shared) and max(shared.values()) >= 0.3 * len(word_trigrams(post))
+
+    unrelated = [p for p in posts[INDEXED:] if not reworded(p)]
+    assert len(unrelated) > 300
+    matched = [(p, index.similar(p, [])) for p in unrelated]
+    false = [(p, m) for p, m in matched if m]
+    assert len(false) <= 0.02 * len(unrelated), false[:3]
+
+
+def test_a_filed_url_matches_exactly_and_first(index: SearchIndex, tmp_path: Path) -> None:
+    ix = SearchIndex(tmp_path / "index")
+    url = "https://example.org/story?id=1"
+    ix.update([
+        claim(1, "Completely different words about cricket scores", urls=[url]),
+        claim(2, "The moon landing was filmed in a studio says viral video"),
+        {"kind": "snapshot", "id": 3, "claim_id": 1, "title": "t", "body": "moon landing studio",
+         "url": url},
+    ])
+    matches = ix.similar("the moon landing was filmed in a STUDIO, says a viral clip!!", [url])
+    assert (matches[0].key, matches[0].reason, matches[0].score) == ("claim:1", "url", 1.0)
+    assert [m.key for m in matches] == ["claim:1", "claim:2"]  # never the snapshot
+    assert matches[1].reason == "text" and 0.5 <= matches[1].score < 1
+    assert [m.key for m in ix.similar("unrelated", ["https://example.org/story?id=2"])] == []
+    ix.close()
+
+
+def test_a_published_fact_check_matches_through_the_claim_it_reviewed(tmp_path: Path) -> None:
+    ix = SearchIndex(tmp_path / "index")
+    ix.update([{"kind": "factcheck", "id": 9, "claim_id": 4, "title": "No, salt water does not cure COVID",
+                "claim_text": "गर्म नमक के पानी से गरारे करने से कोरोना वायरस खत्म हो जाता है",
+                "summary": "Doctors say this is false.", "body": "Long article " * 100,
+                "status": "published", "verdict": "false"}])
+    forwarded = "*Forwarded as received*\nगर्म नमक के पानी से गरारे करने से कोरोना वायरस खत्म हो जाता है 🙏🙏"
+    [match] = ix.similar(forwarded, [])
+    assert (match.key, match.kind, match.id, match.reason) == ("factcheck:9", "factcheck", 9, "text")
+    assert match.score > 0.9
+    ix.close()
+
+
+def test_limit_exclude_and_empty_texts(index: SearchIndex, posts: list[str]) -> None:
+    text = posts[0]
+    assert [m.key for m in index.similar(text, [], limit=1)] == ["claim:1"]
+    assert "claim:1" not in [m.key for m in index.similar(text, [], exclude=["claim:1"])]
+    assert index.similar(text, [], limit=0) == []
+    for empty in ("", "   ", "🙏🙏🙏", "*Forwarded as received*", "https://bit.ly/abc"):
+        assert index.similar(empty, []) == []
+
+
+def test_similarity_is_symmetric_and_bounded() -> None:
+    a = near_tokens("मोदी सरकार ने किसानों के लिए नई योजना शुरू की")
+    b = near_tokens("मोदी सरकार ने किसानों के लिए योजना शुरू की है")
+    assert similarity(a, a) == 1.0
+    assert similarity(a, b) == similarity(b, a)
+    assert 0.5 < similarity(a, b) < 1.0
+    assert similarity(a, near_tokens("क्रिकेट मैच में भारत की जीत")) < 0.2
+    assert similarity([], a) == 0.0
