@@ -161,7 +161,7 @@ def register_commands(app: Flask) -> None:
     @click.option("--host", default="127.0.0.1", show_default=True)
     @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
     @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64))
-    @click.option("--workers", default=2, show_default=True, type=click.IntRange(0, 32),
+    @click.option("--workers", default=3, show_default=True, type=click.IntRange(0, 32),
                   help="in-process job workers (0: leave jobs to `factcheck worker`)")
     def serve(host: str, port: int, threads: int, workers: int) -> None:
         """Serve the workbench with waitress and run the job worker in the same process."""

@@ -10,3 +10,4 @@ def import_all_models() -> None:
     import factcheck.audit  # noqa: F401
     import factcheck.claims.models  # noqa: F401
     import factcheck.publish.models  # noqa: F401
+    import factcheck.search.models  # noqa: F401

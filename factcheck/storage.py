@@ -11,8 +11,10 @@ import hashlib
 import os
 import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
 
 _TEMP_PREFIX = ".tmp-"
 
@@ -53,7 +55,7 @@ class BlobStore:
             else:
                 final.parent.mkdir(parents=True, exist_ok=True)
                 os.replace(temp_name, final)
-                _fsync_directory(final.parent)
+                fsync_directory(final.parent)
         except BaseException:
             _unlink_quietly(temp_name)
             raise
@@ -78,7 +80,31 @@ class BlobStore:
         return removed
 
 
-def _fsync_directory(path: Path) -> None:
+@contextmanager
+def atomic_file(path: Path) -> Iterator[BinaryIO]:
+    """Write ``path`` all or nothing: a temporary file beside it, fsynced, renamed into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp_name = tempfile.mkstemp(prefix=_TEMP_PREFIX, dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp_name, path)
+        fsync_directory(path.parent)
+    except BaseException:
+        _unlink_quietly(temp_name)
+        raise
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` with :func:`atomic_file`."""
+    with atomic_file(path) as handle:
+        handle.write(data)
+
+
+def fsync_directory(path: Path) -> None:
+    """Make a rename or a new file in ``path`` durable."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)

@@ -41,6 +41,12 @@ def parse_id(raw: str | None) -> int | None:
     return number if 0 < number <= MAX_ID else None
 
 
+def page_arg(name: str = "page") -> int:
+    """A page number from the query string; anything odd is page 1."""
+    raw = request.args.get(name, "1")
+    return int(raw) if raw.isdigit() and 0 < int(raw) <= 100_000 else 1
+
+
 class IdConverter(BaseConverter):
     """``<id:name>``: a positive database id; anything else is simply not found (404)."""
 

@@ -37,26 +37,31 @@ def test_init_db_creates_a_fresh_instance_and_is_repeatable(env, tmp_path):
     run(env, "init-db")
 
 
-def test_users_tokens_and_the_first_admin(env):
-    run(env, "init-db")
-    created = run(env, "create-user", "Reviewer@Example.org", "--role", "reviewer", "--password-stdin",
-                  stdin="a long enough password\n")
-    assert "Created reviewer reviewer@example.org" in created.stdout
-    assert "One-time password" not in created.stdout
-    duplicate = run(env, "create-user", "reviewer@example.org", "--role", "staff", check=False)
-    assert duplicate.returncode != 0 and "exists" in duplicate.stderr
-    weak = run(env, "create-user", "v@example.org", "--role", "volunteer", "--password-stdin", stdin="short\n",
-               check=False)
-    assert weak.returncode != 0 and "password" in weak.stderr
+def test_users_tokens_and_the_first_admin(app):
+    """The account commands, run in-process on the test app (the console script is run above)."""
+    cli = app.test_cli_runner()
+    created = cli.invoke(args=["create-user", "Reviewer@Example.org", "--role", "reviewer", "--password-stdin"],
+                         input="a long enough password\n")
+    assert created.exit_code == 0, created.output
+    assert "Created reviewer reviewer@example.org" in created.output
+    assert "One-time password" not in created.output
+    duplicate = cli.invoke(args=["create-user", "reviewer@example.org", "--role", "staff"])
+    assert duplicate.exit_code != 0 and "exists" in duplicate.output
+    weak = cli.invoke(args=["create-user", "v@example.org", "--role", "volunteer", "--password-stdin"],
+                      input="short\n")
+    assert weak.exit_code != 0 and "password" in weak.output
+    one_time = cli.invoke(args=["create-user", "v@example.org", "--role", "volunteer"])
+    assert "One-time password" in one_time.output
 
-    token = run(env, "create-token", "reviewer@example.org").stdout.strip().splitlines()[-1]
+    token = cli.invoke(args=["create-token", "reviewer@example.org"]).output.strip().splitlines()[-1]
     assert token.startswith("fcw_") and " " not in token
-    assert run(env, "create-token", "nobody@example.org", check=False).returncode != 0
+    assert app.test_client().get("/api/claims", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    assert cli.invoke(args=["create-token", "nobody@example.org"]).exit_code != 0
 
-    admin = run(env, "create-admin")
-    assert "One-time password:" in admin.stdout
-    again = run(env, "create-admin")
-    assert "exists already" in again.stdout
+    admin = cli.invoke(args=["create-admin"])
+    assert "One-time password:" in admin.output
+    again = cli.invoke(args=["create-admin"])
+    assert "exists already" in again.output
 
 
 def _free_port() -> int:
@@ -65,11 +70,9 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def test_serve_runs_a_production_server_that_files_claims(env):
-    run(env, "init-db")
-    run(env, "create-user", "v@example.org", "--role", "volunteer", "--password-stdin",
-        stdin="a long enough password\n")
-    token = run(env, "create-token", "v@example.org").stdout.strip().splitlines()[-1]
+def test_serve_runs_a_production_server_that_files_claims(env, config, make_user, api_client):
+    env = {**env, "FACTCHECK_INSTANCE_DIR": str(config.instance_dir), "FACTCHECK_DATABASE_URL": config.database_url}
+    token = api_client(make_user("volunteer")).headers["Authorization"].removeprefix("Bearer ")
     port = _free_port()
     server = subprocess.Popen([FACTCHECK, "serve", "--port", str(port)], env=env, stdout=subprocess.PIPE,
                               stderr=subprocess.STDOUT, text=True)

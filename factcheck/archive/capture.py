@@ -24,7 +24,8 @@ from sqlalchemy import exists, or_, select
 from factcheck import db
 from factcheck.accounts.models import User
 from factcheck.archive import warc
-from factcheck.archive.extract import Extracted, extract_html, looks_like_html
+from factcheck.archive import extract_pool
+from factcheck.archive.extract import Extracted, looks_like_html
 from factcheck.archive.fetch import FetchError, FetchPolicy, FetchResult, fetch
 from factcheck.archive.models import Snapshot, State
 from factcheck.audit import record_event
@@ -63,12 +64,13 @@ def request_capture(url: str, *, source: Source | None = None, actor: User | Non
 
 def capture(snapshot_id: int, policy: FetchPolicy, archive: Archive) -> Snapshot | None:
     """Run one capture attempt of a pending snapshot (the job's body); commits as it goes."""
-    token = _take_lease(snapshot_id, policy, archive)
-    if token is None:
+    lease = _take_lease(snapshot_id, policy, archive)
+    if lease is None:
         return None
+    token, url = lease
     started = time.perf_counter()
     try:
-        result = fetch(_url_of(snapshot_id), policy)
+        result = fetch(url, policy)
     except FetchError as error:
         return _record_failure(snapshot_id, token, error, archive)
     fetched = time.perf_counter()
@@ -86,19 +88,14 @@ def capture(snapshot_id: int, policy: FetchPolicy, archive: Archive) -> Snapshot
     return snapshot
 
 
-def _url_of(snapshot_id: int) -> str:
-    snapshot = db.session().get(Snapshot, snapshot_id)
-    url = snapshot.url if snapshot else ""
-    db.rollback()  # end the read before the network: SQLite transactions hold the write lock
-    return url
-
-
 def _locked(snapshot_id: int) -> Snapshot | None:
     return db.session().scalar(select(Snapshot).where(Snapshot.id == snapshot_id).with_for_update())
 
 
-def _take_lease(snapshot_id: int, policy: FetchPolicy, archive: Archive) -> str | None:
-    """Claim a pending snapshot for this run, clearing what a dead run may have left."""
+def _take_lease(snapshot_id: int, policy: FetchPolicy, archive: Archive) -> tuple[str, str] | None:
+    """Claim a pending snapshot for this run, clearing what a dead run may have left; return
+    the lease's token and the URL to fetch. Committing ends the transaction before the network
+    (an SQLite transaction holds the write lock)."""
     snapshot = _locked(snapshot_id)
     now = db.utcnow()
     if snapshot is None or snapshot.state != State.PENDING:
@@ -113,8 +110,9 @@ def _take_lease(snapshot_id: int, policy: FetchPolicy, archive: Archive) -> str 
     snapshot.lease_token = token
     snapshot.lease_until = now + dt.timedelta(seconds=policy.timeout) + LEASE_MARGIN
     snapshot.attempts += 1
+    url = snapshot.url
     db.commit()
-    return token
+    return token, url
 
 
 def lease_is_live(snapshot: Snapshot, now: dt.datetime) -> bool:
@@ -178,7 +176,7 @@ def _extract(result: FetchResult) -> Extracted | None:
     if not looks_like_html(result.content_type, result.body):
         return None
     try:
-        return extract_html(result.body, url=result.final_url, declared_charset=result.charset)
+        return extract_pool.extract(result.body, result.final_url, result.charset)
     except Exception:  # noqa: BLE001 - a page that breaks the extractor is still archived as it is
         log.exception("extraction failed for %s", result.final_url)
         return None

@@ -19,7 +19,8 @@ def register(queue: JobQueue, config: Config, archive: Archive) -> None:
     """Register the archive's jobs on ``queue``."""
     policy = FetchPolicy.from_config(config)
 
-    @queue.task(CAPTURE_JOB)
+    # Evidence first: captures run before index updates waiting in the same queue.
+    @queue.task(CAPTURE_JOB, priority=10)
     def capture_snapshot(snapshot_id: int) -> None:
         capture(snapshot_id, policy, archive)
 

@@ -5,20 +5,21 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import tempfile
+import zlib
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 from urllib.parse import urlsplit
 
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from factcheck.archive.fetch import FetchResult
+from factcheck.storage import atomic_file
 
 # The stored body is already decoded, so the headers that described the wire encoding would lie.
 _WIRE_HEADERS = {"content-encoding", "transfer-encoding", "content-length"}
 SOFTWARE = "Factcheck Workbench"
+GZIP_LEVEL = 6
 
 
 def warc_name(snapshot_id: int) -> str:
@@ -29,21 +30,8 @@ def warc_name(snapshot_id: int) -> str:
 def write_warc(folder: Path, snapshot_id: int, result: FetchResult, extra: dict[str, Any] | None = None) -> str:
     """Write the capture's WARC file atomically; return its name relative to ``folder``."""
     name = warc_name(snapshot_id)
-    final = folder / name
-    final.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp_name = tempfile.mkstemp(prefix=".tmp-", suffix=".warc.gz", dir=final.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            _write_records(WARCWriter(handle, gzip=True), result, extra or {})
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp_name, final)
-    except BaseException:
-        try:
-            os.unlink(temp_name)
-        except FileNotFoundError:
-            pass
-        raise
+    with atomic_file(folder / name) as handle:
+        _write_records(_MemberWriter(handle), result, extra or {})
     return name
 
 
@@ -53,6 +41,31 @@ def remove_warc(folder: Path, snapshot_id: int) -> None:
         (folder / warc_name(snapshot_id)).unlink()
     except FileNotFoundError:
         pass
+
+
+class _GzipMember:
+    """One gzip member around one record, as ``.warc.gz`` requires; finished by ``flush``."""
+
+    def __init__(self, out: BinaryIO) -> None:
+        self.out = out
+        self.compressor = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, zlib.MAX_WBITS + 16)
+
+    def write(self, data: bytes) -> None:
+        self.out.write(self.compressor.compress(data))
+
+    def flush(self) -> None:
+        self.out.write(self.compressor.flush())
+
+
+class _MemberWriter(WARCWriter):
+    """warcio's writer, compressing at level 6 rather than its fixed 9: twice as fast, a few
+    per cent larger, and the same standard ``.warc.gz``."""
+
+    def __init__(self, out: BinaryIO) -> None:
+        super().__init__(out, gzip=False)
+
+    def write_record(self, record: Any, params: Any = None) -> None:
+        self._write_warc_record(_GzipMember(self.out), record)  # warcio flushes once, at the end
 
 
 def _write_records(writer: WARCWriter, result: FetchResult, extra: dict[str, Any]) -> None:

@@ -21,17 +21,12 @@ from factcheck.claims.api import claim_input_from_form
 from factcheck.claims.models import Platform, Status
 from factcheck.claims.screenshots import EXTENSIONS
 from factcheck.errors import NotFound, TooLarge, ValidationError, WorkbenchError
-from factcheck.web import parse_id, role_required
+from factcheck.web import page_arg, parse_id, role_required
 
 bp = Blueprint("claims", __name__)
 PER_PAGE = 25
 LANGUAGES = (("", "Detect"), ("hi", "हिन्दी"), ("en", "English"), ("bn", "বাংলা"), ("gu", "ગુજરાતી"),
              ("mr", "मराठी"), ("pa", "ਪੰਜਾਬੀ"), ("ta", "தமிழ்"), ("te", "తెలుగు"), ("ur", "اردو"))
-
-
-def _page_arg() -> int:
-    raw = request.args.get("page", "1")
-    return int(raw) if raw.isdigit() and 0 < int(raw) <= 100_000 else 1
 
 
 @bp.route("/claims/new", methods=["GET", "POST"])
@@ -59,7 +54,7 @@ def queue() -> Any:
     status = request.args.get("status", Status.SUBMITTED.value)
     if status not in {s.value for s in Status} and status != "all":
         status = Status.SUBMITTED.value
-    page = _page_arg()
+    page = page_arg()
     claims, total = operations.list_claims(current_user, status=None if status == "all" else status,
                                            page=page, per_page=PER_PAGE)
     return render_template("claims/list.html", claims=claims, total=total, page=page, per_page=PER_PAGE,
@@ -69,7 +64,7 @@ def queue() -> Any:
 @bp.get("/claims/mine")
 def mine() -> Any:
     """The claims I filed or am assigned to."""
-    page = _page_arg()
+    page = page_arg()
     claims, total = operations.list_claims(current_user, mine=True, page=page, per_page=PER_PAGE)
     return render_template("claims/list.html", claims=claims, total=total, page=page, per_page=PER_PAGE,
                            status=None, statuses=[], title=_("My claims"))

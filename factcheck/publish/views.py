@@ -28,17 +28,13 @@ from factcheck.publish.present import absolute, find_published, present, publish
 from factcheck.publish.share_card import render_share_card
 from factcheck.publish.sharing import meta_tags
 from factcheck.publish.verdicts import VERDICT_NAMES
-from factcheck.web import public
+from factcheck.storage import write_atomically
+from factcheck.web import page_arg, public
 
 bp = Blueprint("publish", __name__)
 PER_PAGE = 20
 FEED_SIZE = 50
 READER_REPORTS = "reader-reports@factcheck.invalid"
-
-
-def _page_arg() -> int:
-    raw = request.args.get("page", "1")
-    return int(raw) if raw.isdigit() and 0 < int(raw) <= 100_000 else 1
 
 
 # -- public ----------------------------------------------------------------------------------------
@@ -49,7 +45,7 @@ def _page_arg() -> int:
 def index() -> Any:
     """Published fact-checks, newest first, filtered by verdict."""
     verdict = request.args.get("verdict") if request.args.get("verdict") in VERDICT_NAMES else None
-    page = _page_arg()
+    page = page_arg()
     views, total = published_page(verdict, page, PER_PAGE)
     return render_template("publish/index.html", views=views, total=total, page=page, per_page=PER_PAGE,
                            verdict=verdict, verdicts=VERDICT_NAMES)
@@ -76,12 +72,8 @@ def card(slug: str) -> Any:
     revision = rebuttal.current
     path = current_app.config["FACTCHECK"].archive_dir / "cards" / f"{rebuttal.id}-{revision.number}.png"
     if not path.is_file():
-        png = render_share_card(revision.headline, revision.verdict or "", site_name(),
-                                language=rebuttal.claim.language)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temp = path.with_suffix(f".{secrets.token_hex(4)}.tmp")
-        temp.write_bytes(png)
-        temp.replace(path)
+        write_atomically(path, render_share_card(revision.headline, revision.verdict or "", site_name(),
+                                                 language=rebuttal.claim.language))
     response = Response(path.read_bytes(), mimetype="image/png")
     response.headers["Cache-Control"] = "public, max-age=3600"
     response.headers["Content-Security-Policy"] = "default-src 'none'"

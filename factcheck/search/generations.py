@@ -31,6 +31,8 @@ from whoosh import index as whoosh_index
 from whoosh.codec.whoosh3 import W3Codec, W3LeafMatcher, W3PerDocReader
 from whoosh.matching import ReadTooFar
 
+from factcheck.storage import fsync_directory, write_atomically
+
 # Bump when the schema or the analyzer changes: older generations are then rebuilt on open.
 SCHEMA_VERSION = "1"
 CURRENT = "CURRENT"
@@ -99,18 +101,12 @@ def seal_generation(folder: Path) -> None:
         if entry.is_file():
             with open(entry, "rb") as handle:
                 os.fsync(handle.fileno())
-    _fsync_dir(folder)
+    fsync_directory(folder)
 
 
 def point_to(folder: Path, name: str) -> None:
     """Make ``name`` the live generation, atomically."""
-    temp = folder / f".{CURRENT}.{os.getpid()}.{uuid.uuid4().hex[:8]}"
-    with open(temp, "w") as handle:
-        handle.write(name)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temp, folder / CURRENT)
-    _fsync_dir(folder)
+    write_atomically(folder / CURRENT, name.encode())
 
 
 def remove_generations(folder: Path, keep: str) -> None:
@@ -225,11 +221,3 @@ def _decode(obj: dict[str, object]) -> object:
     if "$bytes" in obj:
         return base64.b64decode(str(obj["$bytes"]))
     return obj
-
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

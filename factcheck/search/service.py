@@ -1,20 +1,24 @@
 """The search index in the app: opened on first use, kept current by jobs after every commit,
 rebuilt aside by ``factcheck reindex``, and asked for similar claims at filing.
 
-Every flush that touches a claim, source, snapshot, rebuttal or revision notes what changed;
-once the transaction commits, one ``search.index`` job per changed row re-reads it from the
-database and writes its current documents (so the last write always wins, and many changes at
-once lose nothing).
+Every flush that touches a claim, source, snapshot, rebuttal or revision notes what changed; the
+transaction then writes an :class:`IndexRequest` per changed row before it commits, and queues a
+``search.sync`` job once it has. The job re-reads each waiting row from the database and writes
+its current documents, all in one index commit (so the last write always wins, many changes at
+once lose nothing, and a lost job is made good by the minute's sweep).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import threading
 from collections.abc import Callable, Iterable
 from itertools import chain
 from typing import Any
 
 from flask import Flask, current_app, url_for
-from sqlalchemy import event, inspect, select
+from huey import crontab
+from sqlalchemy import delete, event, inspect, select
 from sqlalchemy.orm import Session
 
 from factcheck import db
@@ -25,10 +29,16 @@ from factcheck.jobs import JobQueue
 from factcheck.publish.models import Rebuttal, Revision
 from factcheck.search.documents import all_documents, documents_for
 from factcheck.search.engine import SearchIndex, Viewer
+from factcheck.search.models import IndexRequest
 
-INDEX_JOB = "search.index"
+SYNC_JOB = "search.sync"
+SWEEP_JOB = "search.sweep"
+SYNC_BATCH = 500
+MAX_DEFERRALS = 30  # at most a minute behind while captures run
+DEFER_SECONDS = 2.0
 EXTENSION_KEY = "factcheck.search"
 _CHANGED = "factcheck.search.changed"
+_QUEUED = "factcheck.search.queued"
 
 
 def get_index() -> SearchIndex:
@@ -58,22 +68,26 @@ def viewer_of(user: Any) -> Viewer:
 
 
 def init_app(app: Flask, queue: JobQueue) -> None:
-    """Register the index job and the listeners that queue it after each commit."""
-    import threading
-
+    """Register the sync jobs and the listeners that write index requests with every change."""
     app.extensions[EXTENSION_KEY] = {"index": None, "lock": threading.Lock()}
     factory = app.extensions[db.EXTENSION_KEY].session_factory
 
-    @queue.task(INDEX_JOB, retries=3, retry_delay=5)
-    def index_row(kind: str, row_id: int) -> None:
+    @queue.task(SYNC_JOB, retries=3, retry_delay=5)
+    def sync(deferred: int = 0) -> None:
+        # Evidence first: while pages are being captured, let the captures have the CPU and
+        # index them together a little later (a bounded number of times, then index anyway).
+        if deferred < MAX_DEFERRALS and _captures_running():
+            db.rollback()
+            queue.enqueue(SYNC_JOB, deferred + 1, delay=DEFER_SECONDS)
+            return
         with current_app.test_request_context(base_url=current_app.config["FACTCHECK"].public_url):
-            documents, deleted = documents_for(kind, row_id)
-            db.rollback()  # nothing to write to the database: do not hold its lock while indexing
-            index = get_index()
-            if documents:
-                index.update(documents)
-            if deleted:
-                index.delete(deleted)
+            if sync_index() == SYNC_BATCH:
+                queue.enqueue(SYNC_JOB)  # more are waiting
+
+    @queue.periodic(SWEEP_JOB, crontab(minute="*"))
+    def sweep() -> None:
+        if db.session().scalar(select(IndexRequest.id).limit(1)) is not None:
+            queue.enqueue(SYNC_JOB)
 
     @event.listens_for(factory, "after_flush")
     def _note_changes(session: Session, _context: Any) -> None:
@@ -90,15 +104,56 @@ def init_app(app: Flask, queue: JobQueue) -> None:
             elif isinstance(row, Revision):
                 changed.add(("rebuttal", row.rebuttal_id))
 
+    @event.listens_for(factory, "before_commit")
+    def _write_requests(session: Session) -> None:
+        changed = session.info.pop(_CHANGED, set())
+        if changed:
+            session.add_all(IndexRequest(kind=kind, row_id=row_id) for kind, row_id in sorted(changed))
+            session.flush()
+            session.info[_QUEUED] = True
+
     @event.listens_for(factory, "after_commit")
-    def _queue_changes(session: Session) -> None:
-        for kind, row_id in sorted(session.info.pop(_CHANGED, set())):
-            queue.enqueue(INDEX_JOB, kind, row_id)
+    def _queue_sync(session: Session) -> None:
+        if session.info.pop(_QUEUED, False):
+            queue.enqueue(SYNC_JOB)
 
     @event.listens_for(factory, "after_soft_rollback")
     def _forget_changes(session: Session, _previous: Any) -> None:
         if not session.in_transaction():
             session.info.pop(_CHANGED, None)
+            session.info.pop(_QUEUED, None)
+
+
+def _captures_running() -> bool:
+    recent = db.utcnow() - dt.timedelta(seconds=60)
+    return db.session().scalar(select(Snapshot.id).where(Snapshot.state == State.PENDING.value,
+                                                         Snapshot.requested_at > recent).limit(1)) is not None
+
+
+def sync_index(batch: int | None = None) -> int:
+    """Index the rows waiting in the outbox, oldest first, in one index commit; return how many
+    requests were done. Requests written meanwhile stay for the next run, so nothing is lost."""
+    limit = batch or SYNC_BATCH
+    session = db.session()
+    requests = session.execute(select(IndexRequest.id, IndexRequest.kind, IndexRequest.row_id)
+                               .order_by(IndexRequest.id).limit(limit)).all()
+    if not requests:
+        db.rollback()
+        return 0
+    documents, deleted = [], []
+    for kind, row_id in dict.fromkeys((kind, row_id) for _id, kind, row_id in requests):
+        found, gone = documents_for(kind, row_id)
+        documents += found
+        deleted += gone
+    db.rollback()  # the database is only read here: do not hold its lock while indexing
+    index = get_index()
+    if documents:
+        index.update(documents)
+    if deleted:
+        index.delete(deleted)
+    session.execute(delete(IndexRequest).where(IndexRequest.id.in_([row.id for row in requests])))
+    db.commit()
+    return len(requests)
 
 
 def _became_archived(snapshot: Snapshot) -> bool:

@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, func, select, text
@@ -15,9 +11,6 @@ from sqlalchemy import create_engine, func, select, text
 from factcheck import create_app, db
 from factcheck.backup import BackupError, export_backup, import_backup, tables
 from factcheck.migrate import upgrade
-
-FACTCHECK = str(Path(sys.executable).with_name("factcheck"))
-
 
 def counts(url: str) -> dict[str, int]:
     engine = create_engine(url)
@@ -80,22 +73,21 @@ def test_a_damaged_blob_is_refused(make_claim, app, config, tmp_path):
         restored.extensions[db.EXTENSION_KEY].dispose()
 
 
-def test_the_commands_round_trip(make_claim, config, tmp_path):
+def test_the_commands_round_trip(make_claim, app, config, tmp_path):
     make_claim("exported by the command line")
-    env = {**{k: v for k, v in os.environ.items() if not k.startswith("FACTCHECK_")},
-           "FACTCHECK_INSTANCE_DIR": str(config.instance_dir), "FACTCHECK_DATABASE_URL": config.database_url}
-    done = subprocess.run([FACTCHECK, "export", str(tmp_path / "out")], env=env, capture_output=True, text=True,
-                          timeout=120)
-    assert done.returncode == 0, done.stderr
+    done = app.test_cli_runner().invoke(args=["export", str(tmp_path / "out")])
+    assert done.exit_code == 0, done.output
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
     assert manifest["rows"]["claims"] == 1
-    again = subprocess.run([FACTCHECK, "export", str(tmp_path / "out")], env=env, capture_output=True, text=True,
-                           timeout=120)
-    assert again.returncode != 0 and "not empty" in again.stderr
-    fresh = {**env, "FACTCHECK_INSTANCE_DIR": str(tmp_path / "fresh"),
-             "FACTCHECK_DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.db'}"}
-    subprocess.run([FACTCHECK, "init-db"], env=fresh, check=True, capture_output=True, timeout=120)
-    restored = subprocess.run([FACTCHECK, "import", str(tmp_path / "out")], env=fresh, capture_output=True,
-                              text=True, timeout=120)
-    assert restored.returncode == 0, restored.stderr
-    assert counts(f"sqlite:///{tmp_path / 'fresh.db'}")["claims"] == 1
+    again = app.test_cli_runner().invoke(args=["export", str(tmp_path / "out")])
+    assert again.exit_code != 0 and "not empty" in again.output
+    fresh_url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    fresh = create_app(config.replace(instance_dir=tmp_path / "fresh", database_url=fresh_url,
+                                      archive_dir=tmp_path / "fresh" / "archive"))
+    try:
+        assert fresh.test_cli_runner().invoke(args=["init-db"]).exit_code == 0
+        restored = fresh.test_cli_runner().invoke(args=["import", str(tmp_path / "out")])
+        assert restored.exit_code == 0, restored.output
+    finally:
+        fresh.extensions[db.EXTENSION_KEY].dispose()
+    assert counts(fresh_url)["claims"] == 1

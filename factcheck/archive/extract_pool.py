@@ -1,0 +1,71 @@
+"""Extraction in worker processes, so captures use every core.
+
+Extracting text and metadata is most of a capture's CPU time, and it is Python: in the worker
+threads of ``factcheck serve`` it would run one page at a time, whatever the core count. Pages
+are handed to a small pool of processes (started on first use, with ``spawn`` so that no thread
+state is forked); if the pool cannot be used, extraction runs in the calling thread.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import multiprocessing
+import os
+import threading
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+
+from factcheck.archive.extract import Extracted, extract_html
+
+log = logging.getLogger(__name__)
+_lock = threading.Lock()
+_pool: ProcessPoolExecutor | None = None
+_disabled = False
+
+
+def _size() -> int:
+    configured = os.environ.get("FACTCHECK_EXTRACT_PROCESSES", "")
+    if configured.isdigit():
+        return int(configured)
+    return max(0, min(4, (os.cpu_count() or 1) - 1))  # the capturing process needs a core too
+
+
+def _get_pool() -> ProcessPoolExecutor | None:
+    global _pool
+    if _disabled or _size() < 1:
+        return None  # one core: a process would only add the cost of sending the page
+    with _lock:
+        if _pool is None:
+            _pool = ProcessPoolExecutor(max_workers=_size(), mp_context=multiprocessing.get_context("spawn"))
+            atexit.register(shutdown)
+        return _pool
+
+
+def extract(body: bytes, url: str, declared_charset: str | None) -> Extracted:
+    """:func:`extract_html` in a worker process when possible, else here."""
+    global _pool
+    pool = _get_pool()
+    if pool is not None:
+        try:
+            return pool.submit(extract_html, body, url=url, declared_charset=declared_charset).result()
+        except BrokenProcessPool:
+            log.warning("the extraction processes died; extracting in the worker thread from now on")
+            with _lock:
+                _pool = None
+                _set_disabled()
+    return extract_html(body, url=url, declared_charset=declared_charset)
+
+
+def _set_disabled() -> None:
+    global _disabled
+    _disabled = True
+
+
+def shutdown() -> None:
+    """Stop the extraction processes (at exit, and in tests)."""
+    global _pool
+    with _lock:
+        pool, _pool = _pool, None
+    if pool is not None:
+        pool.shutdown(wait=True, cancel_futures=True)
