@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app
-from huey import RedisHuey, SqliteHuey
+from huey import PriorityRedisHuey, SqliteHuey
 from huey.api import Huey, TaskWrapper
 from huey.consumer import Consumer
 
@@ -31,7 +31,8 @@ EXTENSION_KEY = "factcheck.queue"
 def make_huey(config: Config) -> Huey:
     """The huey instance ``config.queue_url`` names."""
     if config.queue_is_redis:
-        return RedisHuey("factcheck", url=config.queue_url, results=False, utc=True)
+        # The priority variant (Redis 5+) keeps captures ahead of index updates, as SQLite does.
+        return PriorityRedisHuey("factcheck", url=config.queue_url, results=False, utc=True)
     prefix = "sqlite:///"
     if not config.queue_url.startswith(prefix):
         raise ValueError(f"FACTCHECK_QUEUE_URL: use {prefix}/path/to/queue.db or redis://host:port/db")
