@@ -8,7 +8,7 @@ from flask import Blueprint, current_app, jsonify, redirect, render_template, re
 from flask_login import current_user
 from sqlalchemy import text
 
-from factcheck import db
+from factcheck import LOCALES, db
 from factcheck.accounts.models import Role
 from factcheck.search.service import get_index
 from factcheck.web import is_api_request, json_error, public
@@ -53,8 +53,6 @@ def healthz() -> Any:
 @public
 def language(code: str) -> Any:
     """Choose the language of the pages (kept in a cookie), then go back where you were."""
-    from factcheck import LOCALES
-
     target = request.args.get("next", "")
     if not target.startswith("/") or target.startswith("//"):
         target = url_for("pages.index")

@@ -17,8 +17,9 @@ from werkzeug.routing import BaseConverter
 from werkzeug.routing import ValidationError as RoutingValidationError
 
 from factcheck import db
-from factcheck.db import MAX_ID
 from factcheck.accounts.models import Role, User
+from factcheck.accounts.operations import user_for_token
+from factcheck.db import MAX_ID
 from factcheck.errors import Forbidden
 from factcheck.extensions import csrf, login_manager
 
@@ -100,8 +101,6 @@ def _user_from_session(user_id: str) -> User | None:
 
 
 def _user_from_token(_request: Any) -> User | None:
-    from factcheck.accounts.operations import user_for_token
-
     token = bearer_token()
     if token is None:
         return None

@@ -23,8 +23,7 @@ from sqlalchemy import exists, or_, select
 
 from factcheck import db
 from factcheck.accounts.models import User
-from factcheck.archive import warc
-from factcheck.archive import extract_pool
+from factcheck.archive import extract_pool, warc
 from factcheck.archive.extract import Extracted, looks_like_html
 from factcheck.archive.fetch import FetchError, FetchPolicy, FetchResult, fetch
 from factcheck.archive.models import Snapshot, State

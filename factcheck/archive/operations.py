@@ -15,14 +15,13 @@ from factcheck.audit import record_event
 from factcheck.claims.models import Source
 from factcheck.claims.operations import get_claim
 from factcheck.errors import Forbidden, NotFound
+from factcheck.publish.models import Rebuttal, Revision, RevisionSource
+from factcheck.publish.present import is_cited_publicly
 
 
 def get_snapshot(actor: User | Any, snapshot_id: int) -> Snapshot:
     """A snapshot ``actor`` may see: any for reviewers and staff; one cited by a published
     fact-check for everyone; otherwise one of a claim (or a claim's rebuttal) they may see."""
-    from factcheck.publish.models import Rebuttal, Revision, RevisionSource
-    from factcheck.publish.present import is_cited_publicly
-
     session = db.session()
     snapshot = session.get(Snapshot, snapshot_id)
     if snapshot is None:

@@ -11,13 +11,13 @@ from factcheck.api import json_response, page_of, route
 from factcheck.api.schema import Field, Id, Page, PerPage
 from factcheck.archive.operations import latest_snapshots, snapshot_as_dict
 from factcheck.claims import operations, workflow
-from factcheck.lifecycle import transition_claim
-from factcheck.publish.serialise import rebuttal_as_dict
-from factcheck.search.service import similar_for
 from factcheck.claims.models import Claim, Platform, Status
 from factcheck.claims.operations import MAX_NOTE_LENGTH, MAX_TEXT_LENGTH, MAX_URLS, ClaimInput
 from factcheck.claims.screenshots import read_upload, verify_screenshot
 from factcheck.errors import ValidationError
+from factcheck.lifecycle import transition_claim
+from factcheck.publish.serialise import rebuttal_as_dict
+from factcheck.search.service import similar_for
 
 PLATFORMS = tuple(p.value for p in Platform)
 STATUSES = tuple(s.value for s in Status)

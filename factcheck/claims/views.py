@@ -13,14 +13,14 @@ from factcheck import db
 from factcheck.accounts.models import Role, User
 from factcheck.archive.operations import latest_snapshots
 from factcheck.claims import operations, workflow
-from factcheck.lifecycle import transition_claim
-from factcheck.publish import operations as publish
-from factcheck.publish.markdown import render_markdown
-from factcheck.search.service import similar_for
 from factcheck.claims.api import claim_input_from_form
 from factcheck.claims.models import Platform, Status
 from factcheck.claims.screenshots import EXTENSIONS
 from factcheck.errors import NotFound, TooLarge, ValidationError, WorkbenchError
+from factcheck.lifecycle import transition_claim
+from factcheck.publish import operations as publish
+from factcheck.publish.markdown import render_markdown
+from factcheck.search.service import similar_for
 from factcheck.web import page_arg, parse_id, role_required
 
 bp = Blueprint("claims", __name__)

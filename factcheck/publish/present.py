@@ -20,7 +20,7 @@ from factcheck.claims.models import Claim, Platform
 from factcheck.publish.claimreview import Appearance, Correction, FactCheckDoc, claim_review
 from factcheck.publish.feeds import FeedEntry
 from factcheck.publish.markdown import render_markdown
-from factcheck.publish.models import Decision, Rebuttal, Revision
+from factcheck.publish.models import Decision, Rebuttal, Revision, RevisionSource
 from factcheck.publish.sharing import open_graph_tags, whatsapp_link
 from factcheck.publish.verdicts import Verdict, get_verdict
 
@@ -169,8 +169,6 @@ def find_published(slug: str) -> Rebuttal | None:
 
 def is_cited_publicly(snapshot_id: int) -> bool:
     """Whether a published fact-check's current revision cites the snapshot (so anyone may see it)."""
-    from factcheck.publish.models import RevisionSource
-
     latest = (select(Revision.rebuttal_id, func.max(Revision.number).label("number"))
               .group_by(Revision.rebuttal_id).subquery())
     query = (select(func.count()).select_from(RevisionSource)

@@ -25,8 +25,10 @@ from factcheck import db
 from factcheck.accounts.models import Role, User
 from factcheck.archive.models import Snapshot, State
 from factcheck.claims.models import Claim, Source
+from factcheck.claims.operations import visible_claims
 from factcheck.jobs import JobQueue
 from factcheck.publish.models import Rebuttal, Revision
+from factcheck.publish.present import absolute
 from factcheck.search.documents import all_documents, documents_for
 from factcheck.search.engine import SearchIndex, Viewer
 from factcheck.search.models import IndexRequest
@@ -161,18 +163,17 @@ def _became_archived(snapshot: Snapshot) -> bool:
     return snapshot.state == State.ARCHIVED and inspect(snapshot).attrs.state.history.has_changes()
 
 
-def reindex(progress: Callable[[int], None] | None = None) -> int:
-    """Rebuild the whole index from the database, aside, then swap it in; return the count."""
-    return get_index().rebuild(all_documents(), progress=progress)
+def reindex(progress: Callable[[int], None] | None = None, procs: int = 1) -> int:
+    """Rebuild the whole index from the database, aside, then swap it in; return the count.
+
+    ``procs`` > 1 forks indexing processes: for the command line, not a threaded server."""
+    return get_index().rebuild(all_documents(), progress=progress, procs=procs)
 
 
 def similar_for(actor: User | Any, claim: Claim, limit: int = 5) -> list[dict[str, Any]]:
     """Claims and fact-checks like ``claim``: the same link (exactly, from the database) or a
     similar text (from the index). A match the actor may not read shows only its id, status and,
     once published, its fact-check link (SPEC §4)."""
-    from factcheck.claims.operations import visible_claims
-    from factcheck.publish.present import absolute
-
     session = db.session()
     found: dict[int, tuple[str, float]] = {}
     urls = [source.url for source in claim.sources]

@@ -13,7 +13,6 @@ from alembic import op
 import factcheck.db
 from factcheck.audit import APPEND_ONLY_SQL
 
-
 revision = '0001_foundation'
 down_revision = None
 branch_labels = None

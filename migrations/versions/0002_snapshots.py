@@ -12,7 +12,6 @@ from alembic import op
 
 import factcheck.db
 
-
 revision = '0002_snapshots'
 down_revision = '0001_foundation'
 branch_labels = None

@@ -12,7 +12,6 @@ from alembic import op
 
 import factcheck.db
 
-
 revision = '0003_rebuttals'
 down_revision = '0002_snapshots'
 branch_labels = None

@@ -12,7 +12,6 @@ from alembic import op
 
 import factcheck.db
 
-
 revision = '0004_index_requests'
 down_revision = '0003_rebuttals'
 branch_labels = None

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from factcheck.archive.charset import decode_html, declared_in_document, normalise_label
+from factcheck.archive.charset import declared_in_document, decode_html, normalise_label
 from factcheck.archive.extract import extract_html
 
 FRENCH = ("« C’est faux », a déclaré jeudi le ministre : la réforme des retraites sera "

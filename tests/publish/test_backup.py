@@ -12,6 +12,7 @@ from factcheck import create_app, db
 from factcheck.backup import BackupError, export_backup, import_backup, tables
 from factcheck.migrate import upgrade
 
+
 def counts(url: str) -> dict[str, int]:
     engine = create_engine(url)
     try:
