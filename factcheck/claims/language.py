@@ -23,13 +23,19 @@ SCRIPT_LANGUAGES = {
 
 
 def guess_language(text: str) -> str | None:
-    """Guess a language code from the script most of ``text``'s letters are written in."""
+    """Guess a language code from the script ``text``'s letters are written in.
+
+    An Indian script with at least a third of the letters wins over Latin: forwards mix in
+    English banners ("Forwarded as received", "please share") around a Hindi message.
+    """
     scripts: Counter[str] = Counter()
     for ch in text:
         if ch.isalpha() or unicodedata.category(ch).startswith("M"):
             name = unicodedata.name(ch, "")
             scripts[name.split(" ", 1)[0]] += 1
-    for script, _count in scripts.most_common():
-        if script in SCRIPT_LANGUAGES:
+    letters = sum(scripts.values())
+    known = [(script, count) for script, count in scripts.most_common() if script in SCRIPT_LANGUAGES]
+    for script, count in known:
+        if script != "LATIN" and count * 3 >= letters:
             return SCRIPT_LANGUAGES[script]
-    return None
+    return SCRIPT_LANGUAGES[known[0][0]] if known else None

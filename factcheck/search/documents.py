@@ -14,6 +14,7 @@ from factcheck import db
 from factcheck.archive.models import Snapshot, State
 from factcheck.claims.models import Claim
 from factcheck.claims.urls import domain_of
+from factcheck.publish.markdown import plain_text
 from factcheck.publish.models import Rebuttal
 
 Document = dict[str, Any]
@@ -66,7 +67,7 @@ def factcheck_document(rebuttal: Rebuttal) -> Document | None:
         "claim_id": claim.id,
         "title": revision.headline,
         "summary": revision.summary,
-        "body": revision.body,
+        "body": plain_text(revision.body),  # found by its words, shown without Markdown marks
         "claim_text": claim.text,
         "verdict": revision.verdict,
         "status": claim.status,
