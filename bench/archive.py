@@ -143,7 +143,7 @@ def main() -> None:
     totals = [sum(row.values()) * 1000 for row in timings.rows]
     print(f"  {'total':8s} median {statistics.median(totals):7.1f} ms   p95 {percentile(totals, 0.95):7.1f} ms")
     print(f"peak RSS: web app + worker {peak_mb:.0f} MB; largest extraction process {children_mb:.0f} MB "
-          f"({extract_pool._size()} of them)")
+          f"({extract_pool.size()} of them)")
     print(f"word F1 against ground-truth.json: mean {statistics.mean(scores):.4f} over {len(scores)} pages")
 
 

@@ -37,6 +37,7 @@ class Config:
     fetch_allow: frozenset[str] = frozenset()
     fetch_timeout: float = 20.0
     fetch_max_bytes: int = 10 * 1024 * 1024
+    extract_processes: int | None = None  # None: one less than the cores
     screenshot_max_bytes: int = 5 * 1024 * 1024
     login_rate_limit: str = "10 per minute"
     rate_limit_storage_url: str = "memory://"
@@ -77,6 +78,7 @@ class Config:
             fetch_allow=parse_fetch_allow(env.get("FACTCHECK_FETCH_ALLOW", "")),
             fetch_timeout=_positive_float(env, "FACTCHECK_FETCH_TIMEOUT", 20.0),
             fetch_max_bytes=int(_positive_float(env, "FACTCHECK_FETCH_MAX_BYTES", 10 * 1024 * 1024)),
+            extract_processes=_optional_count(env, "FACTCHECK_EXTRACT_PROCESSES"),
             rate_limit_storage_url=redis_url or "memory://",
         )
 
@@ -136,6 +138,15 @@ def _positive_float(env: Mapping[str, str], name: str, default: float) -> float:
     if value <= 0:
         raise ConfigError(f"{name}: must be positive")
     return value
+
+
+def _optional_count(env: Mapping[str, str], name: str) -> int | None:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit() or int(raw) > 64:
+        raise ConfigError(f"{name}: a whole number from 0 to 64")
+    return int(raw)
 
 
 def _public_url(value: str, name: str = "FACTCHECK_PUBLIC_URL") -> str:

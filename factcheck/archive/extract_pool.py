@@ -22,22 +22,29 @@ log = logging.getLogger(__name__)
 _lock = threading.Lock()
 _pool: ProcessPoolExecutor | None = None
 _disabled = False
+_configured: int | None = None
 
 
-def _size() -> int:
-    configured = os.environ.get("FACTCHECK_EXTRACT_PROCESSES", "")
-    if configured.isdigit():
-        return int(configured)
+def configure(processes: int | None) -> None:
+    """Set how many extraction processes to use (``None``: one less than the cores; 0: none)."""
+    global _configured
+    _configured = processes
+
+
+def size() -> int:
+    """How many extraction processes are used."""
+    if _configured is not None:
+        return _configured
     return max(0, min(4, (os.cpu_count() or 1) - 1))  # the capturing process needs a core too
 
 
 def _get_pool() -> ProcessPoolExecutor | None:
     global _pool
-    if _disabled or _size() < 1:
+    if _disabled or size() < 1:
         return None  # one core: a process would only add the cost of sending the page
     with _lock:
         if _pool is None:
-            _pool = ProcessPoolExecutor(max_workers=_size(), mp_context=multiprocessing.get_context("spawn"))
+            _pool = ProcessPoolExecutor(max_workers=size(), mp_context=multiprocessing.get_context("spawn"))
             atexit.register(shutdown)
         return _pool
 
@@ -54,6 +61,7 @@ def extract(body: bytes, url: str, declared_charset: str | None) -> Extracted:
             with _lock:
                 _pool = None
                 _set_disabled()
+            pool.shutdown(wait=False, cancel_futures=True)
     return extract_html(body, url=url, declared_charset=declared_charset)
 
 

@@ -6,6 +6,7 @@ import logging
 
 from huey import crontab
 
+from factcheck.archive import extract_pool
 from factcheck.archive.capture import CAPTURE_JOB, Archive, capture, stalled_snapshots
 from factcheck.archive.fetch import FetchPolicy
 from factcheck.config import Config
@@ -18,6 +19,7 @@ SWEEP_JOB = "archive.sweep"
 def register(queue: JobQueue, config: Config, archive: Archive) -> None:
     """Register the archive's jobs on ``queue``."""
     policy = FetchPolicy.from_config(config)
+    extract_pool.configure(config.extract_processes)
 
     # Evidence first: captures run before index updates waiting in the same queue.
     @queue.task(CAPTURE_JOB, priority=10)
