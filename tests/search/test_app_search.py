@@ -186,7 +186,8 @@ def test_reindex_and_search_commands(world, config):
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("FACTCHECK_")},
            "FACTCHECK_INSTANCE_DIR": str(config.instance_dir), "FACTCHECK_DATABASE_URL": config.database_url,
            "FACTCHECK_INDEX_DIR": str(config.index_dir)}
-    rebuilt = subprocess.run([FACTCHECK, "reindex", "--procs", "2"], env=env, capture_output=True, text=True, timeout=120)
+    rebuilt = subprocess.run([FACTCHECK, "reindex", "--procs", "2"], env=env, capture_output=True, text=True,
+                             timeout=120)
     assert rebuilt.returncode == 0, rebuilt.stderr
     assert "Indexed 6 documents" in rebuilt.stdout  # 4 claims, 2 rebuttals (snapshots were never archived)
     found = subprocess.run([FACTCHECK, "search", "microchip"], env=env, capture_output=True, text=True, timeout=120)
