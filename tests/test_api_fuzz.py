@@ -30,7 +30,7 @@ def test_no_request_produces_a_server_error(app, seeded, mode):
     seen: set[int] = set()
     for operation in operations:
 
-        @settings(max_examples=40, deadline=None, database=None,
+        @settings(max_examples=30, deadline=None, database=None,
                   suppress_health_check=list(HealthCheck))
         @given(case=operation.as_strategy(generation_mode=mode))
         def check(case):
