@@ -7,6 +7,7 @@ decide them; these operations add what each move means for the rebuttal.
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 
 from sqlalchemy import exists, select
@@ -17,18 +18,21 @@ from factcheck.archive.capture import request_capture
 from factcheck.archive.models import Snapshot
 from factcheck.audit import Event, record_event
 from factcheck.claims.models import Claim, Status
-from factcheck.claims.operations import move_claim
+from factcheck.claims.operations import ClaimInput, file_claim, move_claim
 from factcheck.claims.urls import InvalidURL, normalise_url
 from factcheck.errors import Conflict, Forbidden, ValidationError
 from factcheck.publish.models import Decision, Rebuttal, Review, Revision, RevisionSource
 from factcheck.publish.slugs import slugify, unique_slug
 from factcheck.publish.verdicts import VERDICT_NAMES, find_verdict
+from factcheck.storage import BlobStore
 
 MAX_HEADLINE = 200
 MAX_SUMMARY = 300
 MAX_BODY = 100_000
 MAX_NOTE = 2_000
 MAX_SOURCES = 30
+MAX_REPORT = 5_000
+READER_REPORTS = "reader-reports@factcheck.invalid"
 
 
 class EditConflict(Conflict):
@@ -148,6 +152,34 @@ def _sources(actor: User, claim: Claim, rebuttal: Rebuttal, data: DraftInput) ->
             raise ValidationError({"sources": f"link {position} ({raw[:80]}): {exc}"}) from None
         chosen.append(request_capture(url, actor=actor))
     return chosen
+
+
+# -- readers ------------------------------------------------------------------------------------
+
+
+def file_reader_report(message: str, *, url: str = "", contact: str = "", blobs: BlobStore) -> Claim:
+    """File a reader's error report (or tip) as a claim, under the reader-reports account."""
+    message = message.strip()
+    if not message:
+        raise ValidationError({"message": "tell us what is wrong"})
+    if len(message) > MAX_REPORT:
+        raise ValidationError({"message": f"at most {MAX_REPORT:,} characters"})
+    contact = " ".join(contact.split())[:200]
+    text = f"Reader report: {message}" + (f"\n\nContact: {contact}" if contact else "")
+    urls = (url.strip(),) if url.strip() else ()
+    return file_claim(_reader_reports_account(), ClaimInput(text=text, urls=urls, platform="web"), blobs)
+
+
+def _reader_reports_account() -> User:
+    """The account reader reports are filed under; it cannot log in."""
+    session = db.session()
+    user = session.scalar(select(User).where(User.email == READER_REPORTS))
+    if user is None:
+        user = User(email=READER_REPORTS, name="Reader report", role=Role.VOLUNTEER.value, active=False,
+                    password_hash="!" + secrets.token_hex(16))
+        session.add(user)
+        session.flush()
+    return user
 
 
 # -- the moves ----------------------------------------------------------------------------------

@@ -3,19 +3,15 @@ revisions and diffs, and the review form."""
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from factcheck import db
-from factcheck.accounts.models import User
 from factcheck.archive.operations import latest_snapshots
 from factcheck.claims import operations as claims
-from factcheck.claims.operations import ClaimInput
 from factcheck.errors import NotFound, ValidationError, WorkbenchError
 from factcheck.extensions import limiter
 from factcheck.publish import operations
@@ -34,7 +30,6 @@ from factcheck.web import page_arg, public
 bp = Blueprint("publish", __name__)
 PER_PAGE = 20
 FEED_SIZE = 50
-READER_REPORTS = "reader-reports@factcheck.invalid"
 
 
 # -- public ----------------------------------------------------------------------------------------
@@ -121,38 +116,18 @@ def report_error() -> Any:
     errors: dict[str, str] = {}
     form = request.form
     if request.method == "POST":
-        url = form.get("url", "").strip()
-        message = form.get("message", "").strip()
-        contact = form.get("contact", "").strip()[:200]
-        if not message:
-            errors["message"] = _("Tell us what is wrong.")
-        elif len(message) > 5000:
-            errors["message"] = _("At most 5,000 characters.")
-        if not errors:
-            text = f"Reader report: {message}" + (f"\n\nContact: {contact}" if contact else "")
-            try:
-                claims.file_claim(_reader_reports(), ClaimInput(text=text, urls=(url,) if url else (),
-                                                                platform="web"),
-                                  current_app.extensions["factcheck.archive"].blobs)
-            except ValidationError as exc:
-                errors = exc.fields
-            else:
-                flash(_("Thank you. Your report reached the desk."))
-                return redirect(url_for("publish.report_error"))
+        try:
+            operations.file_reader_report(form.get("message", ""), url=form.get("url", ""),
+                                          contact=form.get("contact", ""),
+                                          blobs=current_app.extensions["factcheck.archive"].blobs)
+        except ValidationError as exc:
+            db.rollback()
+            errors = exc.fields
+        else:
+            flash(_("Thank you. Your report reached the desk."))
+            return redirect(url_for("publish.report_error"))
     return render_template("publish/report.html", errors=errors, form=form,
                            url=request.args.get("url", "")), 400 if errors else 200
-
-
-def _reader_reports() -> User:
-    """The account reader reports are filed under (it cannot log in)."""
-    session = db.session()
-    user = session.scalar(select(User).where(User.email == READER_REPORTS))
-    if user is None:
-        user = User(email=READER_REPORTS, name="Reader report", role="volunteer", active=False,
-                    password_hash="!" + secrets.token_hex(16))
-        session.add(user)
-        session.flush()
-    return user
 
 
 # -- the desk --------------------------------------------------------------------------------------
