@@ -171,30 +171,24 @@ class SearchIndex:
     def _searcher(self) -> Searcher:
         pointer = self._pointer_state()
         state = getattr(self._local, "state", None)
-        if state is not None and state[0] == pointer:
-            searcher = state[1]
-            if not searcher.up_to_date():
-                fresh = searcher.refresh()
-                self._replace_searcher(searcher, fresh)
-                searcher = fresh
-                self._local.state = (pointer, searcher)
-            return searcher
+        if state is not None and state[0] == pointer and state[1].up_to_date():
+            return state[1]
+        # Not Searcher.refresh(): the segment readers it reuses keep their old deletions (an
+        # updated document would show twice) and closing the old searcher closes them.
         _name, ix = self._live_index()
         searcher = ix.searcher(weighting=self._weighting)
         with self._indexes_mutex:
             self._searchers.append(searcher)
         if state is not None:
-            self._replace_searcher(state[1], None)
+            self._close_searcher(state[1])
         # The pointer as seen before opening: if it moved meanwhile, the next search reopens.
         self._local.state = (pointer, searcher)
         return searcher
 
-    def _replace_searcher(self, old: Searcher, new: Searcher | None) -> None:
+    def _close_searcher(self, old: Searcher) -> None:
         with self._indexes_mutex:
             if old in self._searchers:
                 self._searchers.remove(old)
-            if new is not None:
-                self._searchers.append(new)
         with suppress(Exception):
             old.close()
 
@@ -202,7 +196,7 @@ class SearchIndex:
         state = getattr(self._local, "state", None)
         self._local.state = None
         if state is not None:
-            self._replace_searcher(state[1], None)
+            self._close_searcher(state[1])
         with self._indexes_mutex:
             self._indexes.clear()
 

@@ -396,6 +396,23 @@ def test_sort_by_date_and_empty_query_lists_newest_first(filled: SearchIndex) ->
     assert scores == sorted(scores, reverse=True) and set(keys(relevance)) == {"claim:1", "factcheck:4"}
 
 
+def test_facets_and_dates_stay_right_across_segments_and_updates(
+    index: SearchIndex, caplog: pytest.LogCaptureFixture
+) -> None:
+    # One commit per document leaves several segments; their cached columns are read together,
+    # and a searcher refreshed after each commit shares the unchanged segments' readers.
+    caplog.set_level(logging.INFO, logger="factcheck.search.engine")
+    for n, platform in enumerate(["whatsapp", "x", "x", "telegram"], start=1):
+        index.update([claim(n, f"flood report {n}", platform=platform)])
+        assert index.search("flood", viewer=STAFF).total == n
+    assert index.search("flood", viewer=STAFF).facets["platform"] == {"x": 2, "whatsapp": 1, "telegram": 1}
+    index.update([claim(2, "flood report 2", platform="telegram", date=dt.date(2030, 1, 1))])
+    found = index.search("flood", viewer=STAFF, sort="date")
+    assert found.facets["platform"] == {"telegram": 2, "x": 1, "whatsapp": 1}
+    assert keys(found)[0] == "claim:2"
+    assert [r.getMessage() for r in caplog.records if r.name == "factcheck.search.engine"] == []
+
+
 def test_pages_do_not_overlap_and_cover_every_match(filled: SearchIndex) -> None:
     for sort in ("relevance", "date"):
         seen = []
