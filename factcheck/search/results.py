@@ -102,12 +102,21 @@ def weighting(cache: ColumnCache) -> scoring.WeightingModel:
 
 
 def column_values(reader: IndexReader, field: str, cache: ColumnCache) -> list:
-    """Every document's raw ``field`` column value, by document number, cached per segment."""
-    values: list = []
-    for leaf, _offset in reader.leaf_readers():
-        values.extend(
-            _leaf_values(leaf, field, cache, lambda r: list(r.column_reader(field, translate=False)))
-        )
+    """Every document's raw ``field`` column value, by document number, cached per segment.
+
+    The whole reader's list is cached too: copying 100,000 values per search costs a millisecond.
+    """
+    leaves = [leaf for leaf, _offset in reader.leaf_readers()]
+    parts = [
+        _leaf_values(leaf, field, cache, lambda r: list(r.column_reader(field, translate=False)))
+        for leaf in leaves
+    ]
+    if len(parts) == 1:
+        return parts[0]
+    key = (field, tuple(_segment_key(leaf) for leaf in leaves))
+    values = cache.get(key)
+    if values is None:
+        values = cache[key] = [value for part in parts for value in part]
     return values
 
 
@@ -140,14 +149,18 @@ def _hit(stored: dict, score: float | None, words: frozenset[str]) -> Hit:
 
 
 def _leaf_values(leaf: IndexReader, name: str, cache: ColumnCache, load: object) -> list:
-    segment = leaf.segment()
-    key = (name, segment.segment_id() if segment is not None else id(leaf))
+    key = (name, _segment_key(leaf))
     values = cache.get(key)
     if values is None:
         if len(cache) > 256:
             cache.clear()  # segments merged away; cheaper to reload than to track
         values = cache[key] = load(leaf)  # type: ignore[operator]
     return values
+
+
+def _segment_key(leaf: IndexReader) -> object:
+    segment = leaf.segment()
+    return segment.segment_id() if segment is not None else id(leaf)
 
 
 class _CountingTopCollector(TopCollector):
