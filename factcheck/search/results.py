@@ -80,6 +80,8 @@ def run(
     per_page = min(max(1, int(per_page)), MAX_PER_PAGE)
     page = min(max(1, int(page)), MAX_PAGE)
     start, stop = (page - 1) * per_page, page * per_page
+    if searcher.doc_count_all() == 0:
+        return SearchPage.empty(page, per_page)  # an empty index's reader has no columns
     if sort == "date" or user_query is None:
         docnums = list(searcher.docs_for_query(final))
         dates = column_values(searcher.reader(), "date", cache)

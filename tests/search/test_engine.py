@@ -594,12 +594,19 @@ def test_an_index_removed_under_a_running_instance_recovers_on_next_use(tmp_path
     ix.close()
 
 
-def test_a_source_that_fails_leaves_an_empty_working_index(tmp_path: Path) -> None:
+def test_a_source_that_fails_leaves_an_empty_working_index(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     def failing() -> list[dict]:
         raise ConnectionError("no database")
 
     ix = SearchIndex(tmp_path / "index", rebuild_source=failing)  # does not raise
-    assert ix.search("anything", viewer=STAFF).total == 0
+    caplog.clear()
+    for sort in ("relevance", "date"):
+        assert ix.search("anything", viewer=STAFF, sort=sort).total == 0
+        assert ix.search("", viewer=STAFF, sort=sort).results == []
+    assert ix.similar("anything at all", ["https://example.org/"]) == []
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.INFO] == []
     ix.update([claim(1, "works")])
     assert ix.search("works", viewer=STAFF).total == 1
     ix.close()
