@@ -29,7 +29,7 @@ from pathlib import Path
 import regex
 from whoosh import index as whoosh_index
 from whoosh.codec.whoosh3 import W3Codec, W3LeafMatcher, W3PerDocReader
-from whoosh.matching import ReadTooFar
+from whoosh.matching import Matcher, ReadTooFar
 
 from factcheck.storage import fsync_directory, write_atomically
 
@@ -170,6 +170,33 @@ class _LeafMatcher(W3LeafMatcher):
             yield from self._ids[self._i:]
             self._i = self._blocklength
             self._next_block()
+
+    def all_postings(self) -> tuple[list[int], list[float]]:
+        ids: list[int] = []
+        weights: list[float] = []
+        while self.is_active():
+            if self._ids is None:
+                self._read_ids()
+            if self._weights is None:
+                self._read_weights()
+            ids.extend(self._ids[self._i:])
+            weights.extend(self._weights[self._i:])
+            self._i = self._blocklength
+            self._next_block()
+        return ids, weights
+
+
+def read_postings(matcher: Matcher) -> tuple[list[int], list[float]]:
+    """The document numbers and weights of every posting left in ``matcher``."""
+    if isinstance(matcher, _LeafMatcher):
+        return matcher.all_postings()
+    ids: list[int] = []
+    weights: list[float] = []
+    while matcher.is_active():
+        ids.append(matcher.id())
+        weights.append(matcher.weight())
+        matcher.next()
+    return ids, weights
 
 
 class _PerDocReader(W3PerDocReader):

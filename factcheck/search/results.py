@@ -20,7 +20,8 @@ from whoosh.collectors import TopCollector
 from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
 
-from factcheck.search.query import matched_words
+from factcheck.search import plain
+from factcheck.search.query import Filtered, matched_words
 from factcheck.search.schema import FACETS, facet_values
 from factcheck.search.snippets import snippet
 
@@ -87,6 +88,14 @@ def run(
         dates = column_values(searcher.reader(), "date", cache)
         newest = heapq.nlargest(stop, docnums, key=lambda d: (dates[d], d))
         ranked: list[tuple[int, float | None]] = [(d, None) for d in newest[start:]]
+    elif (words := plain.plain_words(user_query)) is not None and (
+        final is user_query or (isinstance(final, Filtered) and final.a is user_query)
+    ):
+        restriction = final.b if isinstance(final, Filtered) else None
+        best, docnums = plain.search(
+            searcher, words, restriction, stop, lambda leaf, field: field_lengths(leaf, field, cache)
+        )
+        ranked = best[start:]
     else:
         collector = _CountingTopCollector(stop)
         searcher.search_with_collector(final, collector)
@@ -120,6 +129,14 @@ def column_values(reader: IndexReader, field: str, cache: ColumnCache) -> list:
     if values is None:
         values = cache[key] = [value for part in parts for value in part]
     return values
+
+
+def field_lengths(leaf: IndexReader, field: str, cache: ColumnCache) -> list[int]:
+    """Each document's length in ``field`` as BM25 sees it (one segment), cached."""
+    return _leaf_values(
+        leaf, f"length:{field}", cache,
+        lambda r: [r.doc_field_length(d, field, 1) for d in range(r.doc_count_all())],
+    )
 
 
 def count_facets(column: list[bytes], docnums: Iterable[int]) -> dict[str, dict[str, int]]:
@@ -186,9 +203,5 @@ class _BM25F(scoring.BM25F):
         scorer = super().scorer(searcher, fieldname, text, qf=qf)
         reader = searcher.reader()
         if isinstance(scorer, scoring.BM25FScorer) and reader.is_atomic():
-            lengths = _leaf_values(
-                reader, f"length:{fieldname}", self._cache,
-                lambda r: [r.doc_field_length(d, fieldname, 1) for d in range(r.doc_count_all())],
-            )
-            scorer.dfl = lengths.__getitem__
+            scorer.dfl = field_lengths(reader, fieldname, self._cache).__getitem__
         return scorer
