@@ -15,6 +15,7 @@ from __future__ import annotations
 import heapq
 from collections import Counter
 from collections.abc import Callable, Iterator
+from itertools import chain, compress
 
 from whoosh import query
 from whoosh.matching import FilterMatcher, Matcher
@@ -72,67 +73,63 @@ def search(
     best: list[tuple[float, int]] = []  # (-score, docnum): the smallest are the best
     for sub, offset in searcher.leaf_searchers():
         leaf = sub.reader()
-        found = _leaf_matches(leaf, words)
-        docs = set(found[0]) if found else set()
+        docs, columns = _leaf_matches(leaf, words)
         if docs and leaf.has_deletions():
-            docs -= leaf.deleted_docs_set
+            deleted = leaf.deleted_docs_set
+            docs, columns = _keep(docs, columns, [doc not in deleted for doc in docs])
         if docs and restriction is not None:
-            docs = _restrict(sub, restriction, docs)
+            allowed = set(_landings(restriction.matcher(sub, sub.boolean_context()), docs))
+            docs, columns = _keep(docs, columns, [doc in allowed for doc in docs])
         if not docs:
             continue
-        order = sorted(docs)
         lengths_of = lengths(leaf, DEFAULT_FIELD)
-        norms = [base + per_length * lengths_of[doc] for doc in order]
+        norms = [base + per_length * lengths_of[doc] for doc in docs]
         # Negated scores, summed word by word in list comprehensions (the fast loop in Python).
-        negated = [0.0] * len(order)
-        for tfs, scale in zip(found, scales, strict=True):
-            negated = [
-                total - scale * tf / (tf + norm)
-                for total, tf, norm in zip(negated, map(tfs.__getitem__, order), norms, strict=True)
-            ]
-        globals_ = [doc + offset for doc in order] if offset else order
+        negated = [0.0] * len(docs)
+        for tfs, scale in zip(columns, scales, strict=True):
+            negated = [total - scale * tf / (tf + norm)
+                       for total, tf, norm in zip(negated, tfs, norms, strict=True)]
+        globals_ = [doc + offset for doc in docs] if offset else docs
         matched.extend(globals_)
-        best = heapq.nsmallest(limit, [*best, *zip(negated, globals_, strict=True)])
+        best = heapq.nsmallest(limit, chain(best, zip(negated, globals_, strict=True)))
     return [(doc, -negative) for negative, doc in best], matched
 
 
-def _leaf_matches(leaf: IndexReader, words: Counter[str]) -> list[dict[int, float]]:
-    """Per word (in ``words`` order), document → term frequency, over the documents that hold
-    every word; empty when a word is missing. Deleted documents are not yet removed."""
+def _leaf_matches(leaf: IndexReader, words: Counter[str]) -> tuple[list[int], list[list[float]]]:
+    """The sorted documents holding every word and, per word (in ``words`` order), its term
+    frequency in each; nothing when a word is missing. Deleted documents are still there."""
     frequency = {word: leaf.doc_frequency(DEFAULT_FIELD, word) for word in words}
     if not all(frequency.values()):
-        return []
+        return [], []
     order = sorted(words, key=frequency.__getitem__)
-    rarest = order[0]
-    tfs: dict[str, dict[int, float]] = {rarest: dict(zip(*read_postings(_matcher(leaf, rarest)), strict=True))}
-    docs = tfs[rarest].keys()
+    docs, first = read_postings(_matcher(leaf, order[0]))
+    columns = {order[0]: first}
     for word in order[1:]:
         if frequency[word] > PROBE_RATIO * len(docs):
-            tfs[word] = _probe(_matcher(leaf, word), sorted(docs))
+            matcher = _matcher(leaf, word)
+            found = {doc: matcher.weight() for doc in _landings(matcher, docs)}
         else:
-            every = dict(zip(*read_postings(_matcher(leaf, word)), strict=True))
-            tfs[word] = {doc: every[doc] for doc in docs if doc in every}
-        docs = tfs[word].keys()
-        if not docs:
-            return []
-    # Earlier words' maps still hold documents later words ruled out: keep only the survivors.
-    return [{doc: tfs[word][doc] for doc in docs} for word in words]
+            found = dict(zip(*read_postings(_matcher(leaf, word)), strict=True))
+        kept, kept_columns = _keep(docs, list(columns.values()), [doc in found for doc in docs])
+        if not kept:
+            return [], []
+        columns = dict(zip(columns, kept_columns, strict=True))
+        columns[word] = [found[doc] for doc in kept]
+        docs = kept
+    return docs, [columns[word] for word in words]
+
+
+def _keep(docs: list[int], columns: list[list[float]], mask: list[bool]) -> tuple[list[int], list[list[float]]]:
+    """``docs`` and their ``columns`` where ``mask`` is true."""
+    if all(mask):
+        return docs, columns
+    return list(compress(docs, mask)), [list(compress(column, mask)) for column in columns]
 
 
 def _matcher(leaf: IndexReader, word: str) -> Matcher:
     matcher = leaf.postings(DEFAULT_FIELD, word)
     # Deleted documents are removed once, from the intersection, not posting by posting.
     return matcher.child if isinstance(matcher, FilterMatcher) else matcher
-
-
-def _probe(matcher: Matcher, docs: list[int]) -> dict[int, float]:
-    """The term frequency at each of the sorted ``docs`` that the postings hold."""
-    return {doc: matcher.weight() for doc in _landings(matcher, docs)}
-
-
-def _restrict(sub: Searcher, restriction: query.Query, docs: set[int]) -> set[int]:
-    """The documents of ``docs`` that ``restriction`` matches (Whoosh evaluates it)."""
-    return set(_landings(restriction.matcher(sub, sub.boolean_context()), sorted(docs)))
 
 
 def _landings(matcher: Matcher, docs: list[int]) -> Iterator[int]:

@@ -13,6 +13,7 @@ import heapq
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 from whoosh import query, scoring
@@ -144,10 +145,14 @@ def count_facets(column: list[bytes], docnums: Iterable[int]) -> dict[str, dict[
     combos = Counter(map(column.__getitem__, docnums))
     counts: dict[str, Counter[str]] = {name: Counter() for name in FACETS}
     for packed, n in combos.items():
-        for name, values in facet_values(packed).items():
+        for name, values in _unpacked_facets(packed).items():
             for value in values:
                 counts[name][value] += n
     return {name: dict(counter.most_common()) for name, counter in counts.items()}
+
+
+# The same few thousand combinations of facet values recur in every search: unpack each once.
+_unpacked_facets = lru_cache(maxsize=16_384)(facet_values)
 
 
 def _hit(stored: dict, score: float | None, words: frozenset[str]) -> Hit:
