@@ -4,10 +4,10 @@ Nearly every search is a few plain words, and a results page counts every match 
 and the facets), so no match can be skipped. Whoosh visits each one through a tree of matcher
 objects, several method calls and a scorer call per document. Here each word's postings are
 read block by block into lists (or, for a common word next to rare ones, probed only where the
-rare ones matched), intersected as sets, and only the survivors are scored, with the same BM25F
-formula and statistics as Whoosh's scorer: the same results (tests compare both ways), two to
-three times faster on common words. Anything else (phrases, OR, NOT, wildcards, fields,
-boosts) goes through Whoosh as before.
+rarer ones matched), intersected, and the survivors scored in list comprehensions with the
+same BM25F formula and statistics as Whoosh's scorer: the same results (tests compare both
+ways), several times faster on common words. Anything else (phrases, OR, NOT, wildcards,
+fields, boosts) goes through Whoosh as before.
 """
 
 from __future__ import annotations
