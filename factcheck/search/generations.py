@@ -44,7 +44,7 @@ from whoosh.util.numeric import length_to_byte
 from factcheck.storage import fsync_directory, write_atomically
 
 # Bump when the schema or the analyzer changes: older generations are then rebuilt on open.
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 CURRENT = "CURRENT"
 WRITE_LOCK = "write.lock"
 REBUILD_LOCK = "rebuild.lock"

@@ -162,7 +162,7 @@ def _hit(stored: dict, score: float | None, words: frozenset[str]) -> Hit:
         id=stored.get("id"),
         claim_id=int(claim_id) if claim_id not in (None, "") else None,
         title=stored.get("title", ""),
-        snippet=snippet(stored.get("excerpt", ""), words),
+        snippet=snippet(stored.get("excerpt", ""), words, stored.get("excerpt_tokens")),
         score=score,
         date=stored.get("when"),
         status=stored.get("status"),

@@ -33,6 +33,7 @@ from whoosh import fields, query
 from whoosh.columns import VarBytesColumn
 
 from factcheck.search.analysis import analyzer
+from factcheck.search.snippets import pack_tokens
 
 KINDS = ("claim", "snapshot", "factcheck")
 FACETS = ("kind", "status", "verdict", "language", "platform", "domain")
@@ -70,6 +71,8 @@ def build_schema() -> fields.Schema:
         # title-or-body union per word made Whoosh several times slower).
         body=fields.TEXT(analyzer=text),
         excerpt=fields.STORED(),
+        # The excerpt's tokens and their offsets (snippets.pack_tokens), for snippets.
+        excerpt_tokens=fields.STORED(),
         urls=fields.KEYWORD(),
         url=fields.STORED(),
         domain=fields.KEYWORD(lowercase=True),
@@ -124,6 +127,9 @@ def document_fields(doc: Mapping[str, object]) -> dict[str, object]:
         "facets": _FACET_SEPARATOR.join([kind, *values.values(), " ".join(domains)]).encode(),
         **{name: value for name, value in values.items() if value},
     }
+    packed = pack_tokens(out["excerpt"])  # type: ignore[arg-type]
+    if packed is not None:
+        out["excerpt_tokens"] = packed
     date = as_datetime(doc.get("date"))
     if date is not None:
         out["date"] = date_minutes(date)
