@@ -36,7 +36,7 @@ from factcheck.search.generations import (
     JOURNAL,
     REBUILD_LOCK,
     WRITE_LOCK,
-    ArrayCodec,
+    Codec,
     IndexUnavailable,
 )
 from factcheck.search.query import Filters, Parser, bounded, restricted
@@ -292,7 +292,7 @@ class SearchIndex:
 
     def _apply(self, ix: whoosh_index.Index, ops: Mapping[str, dict[str, object] | None]) -> None:
         try:
-            writer = ix.writer(timeout=self.lock_timeout, delay=0.05, codec=ArrayCodec())
+            writer = ix.writer(timeout=self.lock_timeout, delay=0.05, codec=Codec())
         except LockError:
             raise IndexBusy("another program holds the Whoosh write lock") from None
         try:
@@ -368,7 +368,7 @@ class SearchIndex:
         progress: Callable[[int], None] | None,
         procs: int,
     ) -> int:
-        options: dict[str, object] = {"limitmb": self.rebuild_limitmb, "codec": ArrayCodec()}
+        options: dict[str, object] = {"limitmb": self.rebuild_limitmb, "codec": Codec()}
         if procs > 1:
             options.update(procs=procs, multisegment=True)
         writer = ix.writer(**options)

@@ -25,7 +25,6 @@ from array import array
 from bisect import bisect_left
 from collections.abc import Iterator, Mapping
 from contextlib import suppress
-from itertools import accumulate
 from pathlib import Path
 from pickle import dumps, loads
 
@@ -43,7 +42,8 @@ from whoosh.util.numeric import length_to_byte
 
 from factcheck.storage import fsync_directory, write_atomically
 
-# Bump when the schema or the analyzer changes: older generations are then rebuilt on open.
+# Bump when the schema, the analyzer or the codec's format changes: older generations are then
+# rebuilt on open.
 SCHEMA_VERSION = "2"
 CURRENT = "CURRENT"
 WRITE_LOCK = "write.lock"
@@ -132,14 +132,24 @@ def remove_generations(folder: Path, keep: str) -> None:
 
 
 class Codec(W3Codec):
-    """Whoosh's codec and file format, with three hot spots of its pure-Python code sped up.
+    """Whoosh's codec and file format but for posting blocks, and its hot spots sped up.
 
-    Segments record their codec, so segments written by this class (before :class:`ArrayCodec`)
-    still read with it; new segments are written with :class:`ArrayCodec`.
+    Whoosh pickles and compresses each block's ids, weights and values (word positions) as one
+    tuple, so listing a block's documents means unpickling its positions too: most of a search's
+    time for a common word. Here a block is a flags byte, the ids (absolute, ``array('I')``),
+    the weights (``array('f')``, left out when all are 1), then the values pickled and
+    compressed as Whoosh does, read only when asked for (phrases). Term vectors keep Whoosh's
+    format. Segments record their codec, so every generation written by this class reads with it.
     """
 
     def per_document_reader(self, storage: object, segment: object) -> W3PerDocReader:
         return _PerDocReader(storage, segment)
+
+    def postings_writer(self, dbfile: object, byteids: bool = False) -> W3PostingsWriter:
+        if byteids:
+            return super().postings_writer(dbfile, byteids=True)
+        return _PostingsWriter(dbfile, blocklimit=self._blocklimit, compression=self._compression,
+                               inlinelimit=self._inlinelimit)
 
     def postings_reader(self, dbfile: object, terminfo: object, format_: object,
                         term: object = None, scorer: object = None) -> object:
@@ -149,36 +159,12 @@ class Codec(W3Codec):
         return _LeafMatcher(dbfile, offset, length, format_, term=term, scorer=scorer)
 
 
-class ArrayCodec(Codec):
-    """Whoosh's format but for posting blocks: ids and weights as raw arrays, values apart.
-
-    Whoosh pickles and compresses each block's ids, weights and values (word positions) as one
-    tuple, so reading a block's ids means unpickling its positions too: most of a search's time
-    for a common word. Here a block is a flags byte, the ids (absolute, ``array('I')``), the
-    weights (``array('f')``, left out when all are 1) and the values pickled and compressed as
-    Whoosh does, read only when asked for (phrases). Term vectors keep Whoosh's format.
-    """
-
-    def postings_writer(self, dbfile: object, byteids: bool = False) -> W3PostingsWriter:
-        if byteids:
-            return super().postings_writer(dbfile, byteids=True)
-        return _ArrayPostingsWriter(dbfile, blocklimit=self._blocklimit, compression=self._compression,
-                                    inlinelimit=self._inlinelimit)
-
-    def postings_reader(self, dbfile: object, terminfo: object, format_: object,
-                        term: object = None, scorer: object = None) -> object:
-        if terminfo.is_inlined():  # type: ignore[attr-defined]
-            return super().postings_reader(dbfile, terminfo, format_, term=term, scorer=scorer)
-        offset, length = terminfo.extent()  # type: ignore[attr-defined]
-        return _ArrayLeafMatcher(dbfile, offset, length, format_, term=term, scorer=scorer)
-
-
 _WEIGHTS, _VALUES, _COMPRESSED = 1, 2, 4
 _ID_SIZE = array("I").itemsize
 _WEIGHT_SIZE = array("f").itemsize
 
 
-class _ArrayPostingsWriter(W3PostingsWriter):
+class _PostingsWriter(W3PostingsWriter):
     def _write_block(self, last: bool = False) -> None:
         if not self._blockcount:
             self._postfile.write(WHOOSH3_HEADER_MAGIC)
@@ -207,13 +193,45 @@ class _ArrayPostingsWriter(W3PostingsWriter):
 
 
 class _LeafMatcher(W3LeafMatcher):
-    """Postings of one term, skipping and listing by block rather than posting by posting."""
+    """Postings of one term in :class:`Codec` blocks (``_data`` holds a block's raw bytes),
+    skipping and listing by block rather than posting by posting."""
+
+    def _read_data(self) -> None:
+        self._data = self._postfile.get(self._dataoffset, self._nextoffset - self._dataoffset)
 
     def _read_ids(self) -> None:
         if self._data is None:
             self._read_data()
-        ids = self._data[0]
-        self._ids = ids if self._byteids else tuple(accumulate(ids))  # ids are delta-encoded
+        self._ids = array("I")
+        self._ids.frombytes(self._data[1 : 1 + self._blocklength * _ID_SIZE])
+
+    def _read_weights(self) -> None:
+        if self._data is None:
+            self._read_data()
+        if self._data[0] & _WEIGHTS:
+            start = 1 + self._blocklength * _ID_SIZE
+            self._weights = array("f")
+            self._weights.frombytes(self._data[start : start + self._blocklength * _WEIGHT_SIZE])
+        else:
+            self._weights = array("f", [1.0]) * self._blocklength
+
+    def _read_values(self) -> None:
+        if self._data is None:
+            self._read_data()
+        flags = self._data[0]
+        start = 1 + self._blocklength * (_ID_SIZE + (_WEIGHT_SIZE if flags & _WEIGHTS else 0))
+        values = None
+        if flags & _VALUES:
+            packed = self._data[start:]
+            # Our own index files, pickled as Whoosh pickles every block.
+            values = loads(zlib.decompress(packed) if flags & _COMPRESSED else packed)  # noqa: S301
+        fixedsize = self._fixedsize
+        if fixedsize is None or fixedsize < 0:
+            self._values = values
+        elif fixedsize == 0:
+            self._values = (None,) * self._blocklength
+        else:
+            self._values = tuple(values[i : i + fixedsize] for i in range(0, len(values), fixedsize))
 
     def skip_to(self, targetid: int) -> None:
         # Whoosh steps through a block one posting (four method calls) at a time: bisect it.
@@ -252,47 +270,6 @@ class _LeafMatcher(W3LeafMatcher):
             self._i = self._blocklength
             self._next_block()
         return ids, weights
-
-
-class _ArrayLeafMatcher(_LeafMatcher):
-    """Reads :class:`ArrayCodec` blocks: ``_data`` holds a block's raw bytes."""
-
-    def _read_data(self) -> None:
-        self._data = self._postfile.get(self._dataoffset, self._nextoffset - self._dataoffset)
-
-    def _read_ids(self) -> None:
-        if self._data is None:
-            self._read_data()
-        self._ids = array("I")
-        self._ids.frombytes(self._data[1 : 1 + self._blocklength * _ID_SIZE])
-
-    def _read_weights(self) -> None:
-        if self._data is None:
-            self._read_data()
-        if self._data[0] & _WEIGHTS:
-            start = 1 + self._blocklength * _ID_SIZE
-            self._weights = array("f")
-            self._weights.frombytes(self._data[start : start + self._blocklength * _WEIGHT_SIZE])
-        else:
-            self._weights = array("f", [1.0]) * self._blocklength
-
-    def _read_values(self) -> None:
-        if self._data is None:
-            self._read_data()
-        flags = self._data[0]
-        start = 1 + self._blocklength * (_ID_SIZE + (_WEIGHT_SIZE if flags & _WEIGHTS else 0))
-        values = None
-        if flags & _VALUES:
-            packed = self._data[start:]
-            # Our own index files, pickled as Whoosh pickles every block.
-            values = loads(zlib.decompress(packed) if flags & _COMPRESSED else packed)  # noqa: S301
-        fixedsize = self._fixedsize
-        if fixedsize is None or fixedsize < 0:
-            self._values = values
-        elif fixedsize == 0:
-            self._values = (None,) * self._blocklength
-        else:
-            self._values = tuple(values[i : i + fixedsize] for i in range(0, len(values), fixedsize))
 
 
 def read_postings(matcher: Matcher) -> tuple[list[int], list[float]]:

@@ -1,4 +1,4 @@
-"""The posting format (factcheck.search.generations.ArrayCodec) against Whoosh's own."""
+"""Our posting format (factcheck.search.generations.Codec) against Whoosh's own (W3Codec)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from whoosh.codec.whoosh3 import W3Codec
 
 from factcheck.search import engine
 from factcheck.search.engine import SearchIndex, SearchPage
-from factcheck.search.generations import Codec
 from tests.search.test_engine import STAFF, claim, keys
 from tests.search.test_plain import corpus_texts
 
@@ -34,7 +34,7 @@ def documents() -> list[dict]:
 
 def build(path: Path, docs: list[dict], monkeypatch: pytest.MonkeyPatch, codec: type) -> SearchIndex:
     with monkeypatch.context() as patch:
-        patch.setattr(engine, "ArrayCodec", codec)
+        patch.setattr(engine, "Codec", codec)
         ix = SearchIndex(path)
         ix.rebuild(docs)
         ix.update([claim(n, f"updated common alpha beta {n}") for n in (5, 50, 500)])
@@ -46,8 +46,8 @@ def build(path: Path, docs: list[dict], monkeypatch: pytest.MonkeyPatch, codec: 
 def both(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[SearchIndex, SearchIndex]]:
     docs = documents()
     monkeypatch = pytest.MonkeyPatch()
-    whoosh_format = build(tmp_path_factory.mktemp("w3") / "index", docs, monkeypatch, Codec)
-    array_format = build(tmp_path_factory.mktemp("arrays") / "index", docs, monkeypatch, engine.ArrayCodec)
+    whoosh_format = build(tmp_path_factory.mktemp("w3") / "index", docs, monkeypatch, W3Codec)
+    array_format = build(tmp_path_factory.mktemp("arrays") / "index", docs, monkeypatch, engine.Codec)
     yield whoosh_format, array_format
     whoosh_format.close()
     array_format.close()
@@ -58,7 +58,7 @@ def pages(ix: SearchIndex, q: str) -> list[SearchPage]:
 
 
 @pytest.mark.parametrize("q", QUERIES)
-def test_array_blocks_answer_as_whooshs_blocks_do(both, q: str) -> None:
+def test_our_blocks_answer_as_whooshs_blocks_do(both, q: str) -> None:
     whoosh_format, array_format = both
     expected, found = pages(whoosh_format, q), pages(array_format, q)
     assert [(p.total, p.facets, keys(p), [h.score for h in p.results]) for p in found] == [
@@ -73,16 +73,3 @@ def test_postings_span_many_blocks_with_their_weights_and_positions(both) -> Non
     in_order = {k for p in pages(ix, '"alpha beta"') for k in keys(p)}
     assert in_order == {f"claim:{n}" for n in range(1, 601) if n % 3 == 0 and n not in (7, 70)} | {
         "claim:5", "claim:50", "claim:500"}
-
-
-def test_an_index_in_whooshs_format_still_reads_and_takes_updates(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    docs = documents()[:300]
-    build(tmp_path / "index", docs, monkeypatch, Codec).close()
-    ix = SearchIndex(tmp_path / "index")  # opened as after an upgrade: new segments as arrays
-    assert ix.search('"alpha beta"', viewer=STAFF).total == 100 + 3
-    ix.update([claim(n, f"again common alpha beta {n}") for n in range(1, 300, 2)])
-    assert ix.search('"alpha beta"', viewer=STAFF).total == 150 + 50 + 2  # odd, sixes, 50, 500
-    assert ix.search("again common", viewer=STAFF).total == 150
-    ix.close()
