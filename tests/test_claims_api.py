@@ -238,3 +238,12 @@ def test_method_not_allowed_is_json(api):
     response = api.request("DELETE", "/api/claims")
     assert response.status_code == 405
     assert response.json["error"] == "method_not_allowed"
+
+
+def test_a_multipart_part_without_a_name_is_refused_clearly(api):
+    boundary = "nameless"
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"platform\"\r\n\r\nx\r\n"
+            f"--{boundary}\r\nContent-Disposition: form-data\r\n\r\nwho am I\r\n--{boundary}--\r\n").encode()
+    response = api.post("/api/claims", data=body, content_type=f"multipart/form-data; boundary={boundary}")
+    assert response.status_code == 400
+    assert response.json["fields"] == {"(unnamed part)": "unknown field"}

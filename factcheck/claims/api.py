@@ -90,7 +90,8 @@ def claim_input_from_form() -> ClaimInput:
     form = request.form
     unknown = set(form) - set(CLAIM_MULTIPART) - {"csrf_token"}
     if unknown and request.path.startswith("/api/"):
-        raise ValidationError({name[:100]: "unknown field" for name in unknown})
+        # A part with no name at all comes through as None.
+        raise ValidationError({(name or "(unnamed part)")[:100]: "unknown field" for name in unknown})
     urls = [line for value in form.getlist("urls") for line in value.splitlines()]
     upload = request.files.get("screenshot")
     screenshot = None
