@@ -39,7 +39,7 @@ from factcheck.search.generations import (
     Codec,
     IndexUnavailable,
 )
-from factcheck.search.query import Filters, Parser, bounded, restricted
+from factcheck.search.query import Filters, Parser, bounded, restriction
 from factcheck.search.results import Hit, SearchPage, Sort
 from factcheck.search.schema import Viewer, build_schema, document_fields
 from factcheck.search.similar import Match, find_similar
@@ -108,12 +108,13 @@ class SearchIndex:
     ) -> SearchPage:
         """Search what ``viewer`` may see (SPEC §4); an empty ``q`` lists by date. Never raises."""
         filters = Filters(kind, status, verdict, language, platform, domain, date_from, date_to)
+        allowed = restriction(viewer, filters)
         parsed = self._parser.parse(q)
 
         def run(searcher: Searcher) -> SearchPage:
             user_query = bounded(parsed, q, searcher.reader())
             return results.run(
-                searcher, restricted(user_query, viewer, filters), user_query,
+                searcher, user_query, allowed,
                 sort="date" if sort == "date" else "relevance", page=page, per_page=per_page,
                 cache=self._column_cache,
             )

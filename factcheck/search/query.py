@@ -134,12 +134,16 @@ class Filters:
         return out
 
 
-def restricted(user_query: query.Query | None, viewer: Viewer, filters: Filters) -> query.Query:
-    """The query to run: the user's, limited to what ``viewer`` may see and to the filters."""
+def restriction(viewer: Viewer, filters: Filters) -> query.Query | None:
+    """What every result must also match: what ``viewer`` may see and the filters (None: all)."""
     restrictions = [q for q in (visibility_filter(viewer), *filters.queries()) if q is not None]
-    restriction = None
-    if restrictions:
-        restriction = restrictions[0] if len(restrictions) == 1 else query.And(restrictions)
+    if not restrictions:
+        return None
+    return restrictions[0] if len(restrictions) == 1 else query.And(restrictions)
+
+
+def restricted(user_query: query.Query | None, restriction: query.Query | None) -> query.Query:
+    """The query to run: the user's (scored), limited to ``restriction`` (not scored)."""
     if user_query is None:
         return restriction or query.Every()
     if restriction is None:

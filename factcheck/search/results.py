@@ -22,7 +22,7 @@ from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
 
 from factcheck.search import plain
-from factcheck.search.query import Filtered, matched_words
+from factcheck.search.query import matched_words, restricted
 from factcheck.search.schema import FACETS, facet_values
 from factcheck.search.snippets import snippet
 
@@ -70,36 +70,33 @@ class SearchPage:
 
 def run(
     searcher: Searcher,
-    final: query.Query,
     user_query: query.Query | None,
+    restriction: query.Query | None,
     *,
     sort: Sort,
     page: int,
     per_page: int,
     cache: ColumnCache,
 ) -> SearchPage:
-    """One page of ``final``'s matches; ``user_query`` (None: list by date) picks snippet words."""
+    """One page of ``user_query``'s matches (None: all, by date) within ``restriction``."""
     per_page = min(max(1, int(per_page)), MAX_PER_PAGE)
     page = min(max(1, int(page)), MAX_PAGE)
     start, stop = (page - 1) * per_page, page * per_page
     if searcher.doc_count_all() == 0:
         return SearchPage.empty(page, per_page)  # an empty index's reader has no columns
     if sort == "date" or user_query is None:
-        docnums = list(searcher.docs_for_query(final))
+        docnums = list(searcher.docs_for_query(restricted(user_query, restriction)))
         dates = column_values(searcher.reader(), "date", cache)
         newest = heapq.nlargest(stop, docnums, key=lambda d: (dates[d], d))
         ranked: list[tuple[int, float | None]] = [(d, None) for d in newest[start:]]
-    elif (words := plain.plain_words(user_query)) is not None and (
-        final is user_query or (isinstance(final, Filtered) and final.a is user_query)
-    ):
-        restriction = final.b if isinstance(final, Filtered) else None
+    elif (words := plain.plain_words(user_query)) is not None:
         best, docnums = plain.search(
             searcher, words, restriction, stop, lambda leaf, field: field_lengths(leaf, field, cache)
         )
         ranked = best[start:]
     else:
         collector = _CountingTopCollector(stop)
-        searcher.search_with_collector(final, collector)
+        searcher.search_with_collector(restricted(user_query, restriction), collector)
         docnums = collector.matched
         ranked = [(docnum, score) for score, docnum in collector.results().top_n[start:]]
     facets = count_facets(column_values(searcher.reader(), "facets", cache), docnums)
