@@ -1,4 +1,4 @@
-"""Users and their API tokens."""
+"""Users, their API tokens and their password-reset links."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from factcheck.db import Base, utcnow
+from factcheck.mail import OutgoingMail
 
 
 class Role(enum.StrEnum):
@@ -37,8 +38,18 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     must_change_password: Mapped[bool] = mapped_column(default=False)
     active: Mapped[bool] = mapped_column(default=True)
+    # Raised to end every session of the user at once (logout, password change or reset,
+    # deactivation): a session cookie names the version it was made under.
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    # An account the workbench itself files under (reader reports): never a person, never listed.
+    is_system: Mapped[bool] = mapped_column(default=False, server_default="0")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[dt.datetime | None]
+    # The person's own settings. None: the language of the browser (or of the links at the
+    # bottom of the pages); the desk's time zone (FACTCHECK_TIMEZONE).
+    locale: Mapped[str | None] = mapped_column(String(8))
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    notify_by_email: Mapped[bool] = mapped_column(default=False, server_default="0")
 
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user")
 
@@ -54,7 +65,8 @@ class User(Base):
         return self.active
 
     def get_id(self) -> str:
-        return str(self.id)
+        """What the session cookie keeps: the id and the session version it was made under."""
+        return f"{self.id}:{self.session_version}"
 
     def has_role(self, role: Role | str) -> bool:
         """True when this user's role includes ``role``'s rights."""
@@ -62,7 +74,8 @@ class User(Base):
 
     @property
     def display_name(self) -> str:
-        return self.name or self.email
+        """The name shown to others: the one the user set, never the e-mail address."""
+        return self.name or f"#{self.id}"
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email} {self.role}>"
@@ -85,3 +98,22 @@ class ApiToken(Base):
     user: Mapped[User] = relationship(back_populates="tokens")
 
 
+
+
+class PasswordReset(Base):
+    """A request to reset a password by e-mail. Its link's token is made when the mail is
+    written (by the job, so it is never stored or queued in clear); only its SHA-256 is kept."""
+
+    __tablename__ = "password_resets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    mail_id: Mapped[int] = mapped_column(ForeignKey("outgoing_mail.id"), unique=True)
+    locale: Mapped[str] = mapped_column(String(8), default="en")  # of the page it was asked from
+    requested_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[dt.datetime | None]
+    used_at: Mapped[dt.datetime | None]
+
+    user: Mapped[User] = relationship()
+    mail: Mapped[OutgoingMail] = relationship()

@@ -6,16 +6,20 @@ import hashlib
 import re
 import secrets
 
+from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from factcheck import db
 from factcheck.accounts.models import ApiToken, Role, User
 from factcheck.audit import record_event
 from factcheck.errors import NotFound, ValidationError
+from factcheck.inputs import text_problem
 
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 1024
+MAX_NAME_LENGTH = 120
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
 TOKEN_PREFIX = "fcw_"  # noqa: S105 - a public prefix, not a secret
 # Checked against when no such user exists, so a login takes as long either way.
@@ -28,21 +32,36 @@ def hash_password(password: str) -> str:
 
 
 def check_password_rules(password: str) -> None:
+    if text_problem(password):
+        raise ValidationError({"password": text_problem(password) or ""})
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValidationError({"password": f"use at least {MIN_PASSWORD_LENGTH} characters"})
+        raise ValidationError({"password": _("use at least %(count)s characters", count=MIN_PASSWORD_LENGTH)})
     if len(password) > MAX_PASSWORD_LENGTH:
-        raise ValidationError({"password": f"use at most {MAX_PASSWORD_LENGTH} characters"})
+        raise ValidationError({"password": _("use at most %(count)s characters", count=MAX_PASSWORD_LENGTH)})
 
 
 def normalise_email(email: str) -> str:
     email = email.strip().lower()
-    if not EMAIL.match(email) or len(email) > 254:
-        raise ValidationError({"email": "not an e-mail address"})
+    if text_problem(email) or not EMAIL.match(email) or len(email) > 254:
+        raise ValidationError({"email": _("not an e-mail address")})
     return email
 
 
 def find_user_by_email(email: str) -> User | None:
-    return db.session().scalar(select(User).where(User.email == email.strip().lower()))
+    email = email.strip().lower()
+    if text_problem(email) or len(email) > 254:
+        return None
+    return db.session().scalar(select(User).where(User.email == email))
+
+
+def clean_name(name: str) -> str:
+    """A display name as shown to others: one line, at most 120 characters, plain text."""
+    if text_problem(name):
+        raise ValidationError({"name": text_problem(name) or ""})
+    name = " ".join(name.split())
+    if len(name) > MAX_NAME_LENGTH:
+        raise ValidationError({"name": _("at most %(count)s characters", count=MAX_NAME_LENGTH)})
+    return name
 
 
 def create_user(
@@ -56,15 +75,14 @@ def create_user(
 ) -> User:
     """Create an account with one role of SPEC §1."""
     email = normalise_email(email)
-    if role not in {r.value for r in Role}:
-        raise ValidationError({"role": "one of: " + ", ".join(r.value for r in Role)})
+    _check_role(role)
     check_password_rules(password)
     if find_user_by_email(email) is not None:
-        raise ValidationError({"email": "an account with this e-mail exists"})
+        raise ValidationError({"email": _("an account with this e-mail exists")})
     user = User(
         email=email,
         role=role,
-        name=name.strip()[:120],
+        name=clean_name(name),
         password_hash=hash_password(password),
         must_change_password=must_change_password,
     )
@@ -78,7 +96,7 @@ def create_user(
 def authenticate(email: str, password: str) -> User | None:
     """The active user with this e-mail and password, or ``None``."""
     user = find_user_by_email(email)
-    if user is None or not user.active:
+    if user is None or not user.active or user.is_system or len(password) > MAX_PASSWORD_LENGTH:
         check_password_hash(_DUMMY_HASH, password)
         return None
     if not check_password_hash(user.password_hash, password):
@@ -89,19 +107,50 @@ def authenticate(email: str, password: str) -> User | None:
 
 def change_password(user: User, current: str, new: str) -> None:
     if not check_password_hash(user.password_hash, current):
-        raise ValidationError({"current_password": "this is not your current password"})
+        raise ValidationError({"current_password": _("this is not your current password")})
     check_password_rules(new)
     if current == new:
-        raise ValidationError({"password": "choose a password different from the current one"})
+        raise ValidationError({"password": _("choose a password different from the current one")})
     user.password_hash = hash_password(new)
     user.must_change_password = False
-    db.session().flush()
+    end_every_session(user)
     record_event("password_changed", actor=user, user_id=user.id)
 
 
+def reset_password(actor: User, user: User) -> str:
+    """Give ``user`` a new one-time password (staff), ending their sessions; return it."""
+    if user.is_system:
+        raise NotFound(_("No such user."))
+    password = secrets.token_urlsafe(12)
+    user.password_hash = hash_password(password)
+    user.must_change_password = True
+    end_every_session(user)
+    record_event("password_reset", actor=actor, user_id=user.id)
+    return password
+
+
+def end_every_session(user: User) -> None:
+    """End every browser session of ``user`` at once (their cookies stop working)."""
+    user.session_version += 1
+    db.session().flush()
+
+
+def set_name(actor: User, user: User, name: str) -> None:
+    """Set the display name others see (and public credit uses); a person sets their own."""
+    if actor.id != user.id and not actor.has_role(Role.STAFF):
+        raise NotFound(_("No such user."))
+    user.name = clean_name(name)
+    db.session().flush()
+    record_event("name_changed", actor=actor, user_id=user.id)
+
+
+def _check_role(role: str) -> None:
+    if role not in {r.value for r in Role}:  # the API's names for the roles, as clients send them
+        raise ValidationError({"role": _("one of: %(roles)s", roles=", ".join(r.value for r in Role))})
+
+
 def set_role(actor: User, user: User, role: str) -> None:
-    if role not in {r.value for r in Role}:
-        raise ValidationError({"role": "one of: " + ", ".join(r.value for r in Role)})
+    _check_role(role)
     before, user.role = user.role, role
     db.session().flush()
     record_event("role_changed", actor=actor, user_id=user.id, before=before, after=role)
@@ -109,8 +158,10 @@ def set_role(actor: User, user: User, role: str) -> None:
 
 def set_active(actor: User, user: User, active: bool) -> None:
     if user.id == actor.id and not active:
-        raise ValidationError({"active": "you cannot deactivate your own account"})
+        raise ValidationError({"active": _("you cannot deactivate your own account")})
     user.active = active
+    if not active:
+        end_every_session(user)
     db.session().flush()
     record_event("user_activated" if active else "user_deactivated", actor=actor, user_id=user.id)
 
@@ -121,8 +172,10 @@ def _token_hash(token: str) -> str:
 
 def create_token(user: User, label: str = "") -> tuple[ApiToken, str]:
     """Create an API token; return the row and the token itself, which is never stored."""
+    if text_problem(label):
+        raise ValidationError({"label": text_problem(label) or ""})
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    row = ApiToken(user=user, token_hash=_token_hash(token), prefix=token[:12], label=label.strip()[:120])
+    row = ApiToken(user=user, token_hash=_token_hash(token), prefix=token[:12], label=" ".join(label.split())[:120])
     session = db.session()
     session.add(row)
     session.flush()
@@ -134,7 +187,9 @@ def user_for_token(token: str) -> User | None:
     """The active user a bearer token belongs to, or ``None``."""
     if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         return None
-    row = db.session().scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(token)))
+    # Its user in the same query: every API request asks, and each query is a round trip.
+    row = db.session().scalar(select(ApiToken).options(joinedload(ApiToken.user))
+                              .where(ApiToken.token_hash == _token_hash(token)))
     if row is None or row.revoked_at is not None or not row.user.active:
         return None
     return row.user
@@ -143,7 +198,7 @@ def user_for_token(token: str) -> User | None:
 def revoke_token(user: User, token_id: int) -> None:
     row = db.session().get(ApiToken, token_id)
     if row is None or row.user_id != user.id:
-        raise NotFound("no such token")
+        raise NotFound(_("No such token."))
     if row.revoked_at is None:
         row.revoked_at = db.utcnow()
         db.session().flush()
