@@ -24,3 +24,31 @@ def noisy_png(min_bytes: int) -> bytes:
     Image.frombytes("RGB", (side, side), os.urandom(side * side * 3)).save(buffer, format="PNG", compress_level=0)
     assert buffer.tell() > min_bytes
     return buffer.getvalue()
+
+
+NOTO = "/usr/share/fonts/truetype/noto/"
+
+
+def text_card(text: str, *, background: str = "#fff4d6", width: int = 640, lines_of: int = 30) -> Image.Image:
+    """A forwarded text card: ``text`` in Noto Sans Devanagari (Hindi) or Noto Sans (Latin) on a
+    coloured background with a logo box, as hoax cards are made."""
+    import textwrap
+
+    from PIL import ImageDraw, ImageFont
+
+    hindi = any("\u0900" <= ch <= "\u097f" for ch in text)
+    font = ImageFont.truetype(NOTO + ("NotoSansDevanagari-Regular.ttf" if hindi else "NotoSans-Regular.ttf"), 34)
+    lines = textwrap.wrap(text, lines_of)
+    card = Image.new("RGB", (width, 120 + 52 * len(lines)), background)
+    draw = ImageDraw.Draw(card)
+    draw.rectangle((30, 24, 180, 60), fill="#ffb703")
+    for i, line in enumerate(lines):
+        draw.text((36, 80 + 52 * i), line, font=font, fill="#111111")
+    return card
+
+
+def encoded(image: Image.Image, kind: str = "PNG", **options: object) -> bytes:
+    """``image`` encoded by Pillow as ``kind``."""
+    buffer = io.BytesIO()
+    image.save(buffer, format=kind, **options)
+    return buffer.getvalue()
