@@ -6,25 +6,28 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from flask import url_for
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from factcheck import db
 from factcheck.archive.models import Snapshot, State
+from factcheck.claims.links import domain_of
 from factcheck.claims.models import Claim
-from factcheck.claims.urls import domain_of
+from factcheck.images.operations import texts_by_claim, texts_by_snapshot
 from factcheck.publish.markdown import plain_text
 from factcheck.publish.models import Rebuttal
+from factcheck.urls import app_path
 
 Document = dict[str, Any]
 
 
-def claim_document(claim: Claim) -> Document:
+def claim_document(claim: Claim, ocr: str | None = None) -> Document:
+    """A claim's document; ``ocr`` (the text read in its screenshot) is looked up when not given."""
     return {
         "kind": "claim",
         "id": claim.id,
         "body": claim.text,
+        "ocr": texts_by_claim([claim.id]).get(claim.id, "") if ocr is None else ocr,
         "urls": [source.url for source in claim.sources],
         "domain": sorted({source.domain for source in claim.sources}),
         "status": claim.status,
@@ -36,9 +39,12 @@ def claim_document(claim: Claim) -> Document:
     }
 
 
-def snapshot_document(snapshot: Snapshot) -> Document | None:
-    """An archived page's text; captures that failed or hold no text are not searchable."""
-    if snapshot.state != State.ARCHIVED or not (snapshot.main_text or snapshot.title):
+def snapshot_document(snapshot: Snapshot, ocr: str | None = None) -> Document | None:
+    """An archived page's text, with the text read in its images (``ocr``, looked up when not
+    given); captures that failed or hold no text are not searchable."""
+    if ocr is None:
+        ocr = texts_by_snapshot([snapshot.id]).get(snapshot.id, "")
+    if snapshot.state != State.ARCHIVED or not (snapshot.main_text or snapshot.title or ocr):
         return None
     urls = list(dict.fromkeys(u for u in (snapshot.url, snapshot.final_url) if u))
     return {
@@ -47,6 +53,7 @@ def snapshot_document(snapshot: Snapshot) -> Document | None:
         "claim_id": snapshot.source.claim_id if snapshot.source else None,
         "title": snapshot.title,
         "body": snapshot.main_text,
+        "ocr": ocr,
         "url": snapshot.url,
         "urls": urls,
         "domain": sorted({domain_of(u) for u in urls}),
@@ -73,7 +80,7 @@ def factcheck_document(rebuttal: Rebuttal) -> Document | None:
         "status": claim.status,
         "language": claim.language,
         "platform": claim.platform,
-        "url": url_for("publish.factcheck", slug=rebuttal.slug) if rebuttal.slug else None,
+        "url": app_path("publish.factcheck", slug=rebuttal.slug) if rebuttal.slug else None,
         "urls": [source.url for source in claim.sources],
         "date": rebuttal.published_at or revision.created_at,
     }
@@ -95,7 +102,7 @@ def documents_for(kind: str, row_id: int) -> tuple[list[Document], list[str]]:
     if claim is None:
         return [], [f"claim:{row_id}"]
     documents = [claim_document(claim)]
-    rebuttal = claim.rebuttal  # type: ignore[attr-defined]
+    rebuttal = claim.rebuttal
     if rebuttal is not None:
         document = factcheck_document(rebuttal)
         if document:
@@ -106,12 +113,13 @@ def documents_for(kind: str, row_id: int) -> tuple[list[Document], list[str]]:
 def all_documents(batch: int = 500) -> Iterator[Document]:
     """Every document, for a rebuild: claims, archived snapshots, fact-checks."""
     session = db.session()
+    claim_texts, snapshot_texts = texts_by_claim(), texts_by_snapshot()  # what was read in images
     for claim in session.scalars(select(Claim).options(selectinload(Claim.sources)).execution_options(
             yield_per=batch)):
-        yield claim_document(claim)
+        yield claim_document(claim, claim_texts.get(claim.id, ""))
     for snapshot in session.scalars(select(Snapshot).where(Snapshot.state == State.ARCHIVED.value)
                                     .options(selectinload(Snapshot.source)).execution_options(yield_per=batch)):
-        document = snapshot_document(snapshot)
+        document = snapshot_document(snapshot, snapshot_texts.get(snapshot.id, ""))
         if document:
             yield document
     for rebuttal in session.scalars(select(Rebuttal).execution_options(yield_per=batch)):

@@ -20,23 +20,24 @@ import shutil
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import AbstractContextManager, contextmanager, suppress
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
 from whoosh import index as whoosh_index
+from whoosh import query
 from whoosh.index import LockError
 from whoosh.searching import Searcher
 from whoosh.util.filelock import FileLock
 
+from factcheck.search import build, results
 from factcheck.search import generations as gens
-from factcheck.search import results
 from factcheck.search.generations import (
     CURRENT,
     JOURNAL,
     REBUILD_LOCK,
     WRITE_LOCK,
-    Codec,
     IndexUnavailable,
 )
 from factcheck.search.query import Filters, Parser, bounded, restriction
@@ -44,16 +45,35 @@ from factcheck.search.results import Hit, SearchPage, Sort
 from factcheck.search.schema import Viewer, build_schema, document_fields
 from factcheck.search.similar import Match, find_similar
 
-__all__ = ["Hit", "IndexBusy", "Match", "SearchIndex", "SearchPage", "Viewer"]
+__all__ = ["Health", "Hit", "IndexBusy", "Match", "SearchIndex", "SearchPage", "Viewer"]
 
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
+# How long the merge job waits for the write lock before leaving the merge to its next run.
+MERGE_WAIT = 1.0
 DocumentSource = Callable[[], Iterable[Mapping[str, object]]]
+
 
 
 class IndexBusy(TimeoutError):
     """Another writer held the index for longer than the timeout."""
+
+
+@dataclass(frozen=True)
+class Health:
+    """What :meth:`SearchIndex.health` found: ``ok`` when the index opened and answered."""
+
+    ok: bool
+    documents: int | None
+    segments: int | None
+    seconds: float
+    error: str | None
+    rebuilding: bool = False
+
+    def as_dict(self) -> dict[str, object]:
+        return {"ok": self.ok, "documents": self.documents, "segments": self.segments,
+                "seconds": round(self.seconds, 4), "error": self.error, "rebuilding": self.rebuilding}
 
 
 class SearchIndex:
@@ -68,12 +88,14 @@ class SearchIndex:
         rebuild_source: DocumentSource | None = None,
         *,
         lock_timeout: float = 60.0,
-        rebuild_limitmb: int = 1024,
+        rebuild_limitmb: int = 256,
+        recover_on_open: bool = True,
     ) -> None:
         self.path = Path(path)
         self.lock_timeout = lock_timeout
-        # Whoosh sorts a rebuild's postings in memory up to this estimate, then spills sorted
-        # runs to disk and merges them: about 600 MB for 100,000 claims, several times faster.
+        # Whoosh sorts a rebuild's postings in memory up to this estimate of their size, then
+        # spills sorted runs to disk and merges them at the end; the real size is about 1.5 times
+        # the estimate (bench/search.py measures the peak).
         self.rebuild_limitmb = rebuild_limitmb
         self._source = rebuild_source
         self._write_mutex = threading.Lock()
@@ -82,10 +104,14 @@ class SearchIndex:
         self._indexes_mutex = threading.Lock()
         self._local = threading.local()
         self._searchers: list[Searcher] = []
-        self._column_cache: results.ColumnCache = {}
-        self._weighting = results.weighting(self._column_cache)
+        self._segment_cache = results.SegmentCache()
+        self._weighting = results.weighting(self._segment_cache)
         self._parser = Parser(build_schema())
-        self._open_or_recover()
+        self._recovery: threading.Thread | None = None
+        self._recovery_mutex = threading.Lock()
+        # False (``factcheck reindex``, which is about to rebuild anyway): a missing index is
+        # created empty on open instead of rebuilt from the source.
+        self._open_or_recover(from_source=recover_on_open)
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -116,30 +142,47 @@ class SearchIndex:
             return results.run(
                 searcher, user_query, allowed,
                 sort="date" if sort == "date" else "relevance", page=page, per_page=per_page,
-                cache=self._column_cache,
+                cache=self._segment_cache,
             )
 
         found = self._with_searcher(run)
-        return found if found is not None else SearchPage.empty(page, per_page)
+        if found is not None:
+            return found
+        return SearchPage.empty(page, per_page, notice=getattr(self._local, "notice", None) or "unavailable")
 
     def similar(
-        self, text: str, urls: Sequence[str] = (), *, limit: int = 5, exclude: Iterable[str] = ()
+        self, text: str, urls: Sequence[str] = (), *, limit: int = 5, exclude: Iterable[str] = (),
+        threshold: float | None = None,
     ) -> list[Match]:
-        """Existing claims and fact-checks most like a new claim (no visibility applied)."""
+        """Existing claims and fact-checks most like a new claim (no visibility applied);
+        ``threshold`` replaces similar.THRESHOLD (to calibrate it)."""
         excluded = frozenset(exclude)
-        found = self._with_searcher(
-            lambda searcher: find_similar(searcher, text, urls, limit=limit, exclude=excluded)
-        )
+        options = {} if threshold is None else {"threshold": threshold}
+        def run(searcher: Searcher) -> list[Match]:
+            def best(q: query.Query, count: int) -> list[tuple[int, float]]:
+                return results.best_documents(searcher, q, count, self._segment_cache)
+
+            return find_similar(searcher, text, urls, limit=limit, exclude=excluded, best=best, **options)
+
+        found = self._with_searcher(run)
         return found or []
 
     def _with_searcher(self, action: Callable[[Searcher], T]) -> T | None:
-        """Run ``action`` on a current searcher, reopening or recovering the index if it fails."""
+        """Run ``action`` on a current searcher, reopening the index if it fails; None when it
+        is missing or broken (a rebuild from the source then runs in the background)."""
+        self._local.notice = None
         for attempt in range(3):
+            if self.rebuilding:
+                self._local.notice = "rebuilding"
+                return None
             try:
                 return action(self._searcher())
             except IndexUnavailable as exc:
                 logger.warning("search index at %s unavailable (%s): rebuilding", self.path, exc)
                 self._forget_searcher()
+                if self._recover_in_background():
+                    self._local.notice = "rebuilding"
+                    return None
                 self._recover()
             except Exception:  # noqa: BLE001 - a broken index must not break the page
                 self._forget_searcher()
@@ -151,14 +194,64 @@ class SearchIndex:
                 try:
                     self._live_index()
                 except IndexUnavailable:
+                    if self._recover_in_background():
+                        self._local.notice = "rebuilding"
+                        return None
                     self._recover()
                 else:
                     break  # the index is sound: the failure is not the index's
         return None
 
+    @property
+    def rebuilding(self) -> bool:
+        """Whether a rebuild of a missing or broken index is running in the background."""
+        recovery = self._recovery
+        return recovery is not None and recovery.is_alive()
+
+    def wait_for_rebuild(self, timeout: float | None = None) -> bool:
+        """Wait for a background rebuild (if any) to end; return whether none is running."""
+        recovery = self._recovery
+        if recovery is not None:
+            recovery.join(timeout)
+        return not self.rebuilding
+
+    def _recover_in_background(self) -> bool:
+        """Start rebuilding a missing or broken index from its source in a thread (searches
+        meanwhile answer empty, with a notice); False when there is no source to rebuild from,
+        and the caller then recovers at once (an empty index: nothing to wait for)."""
+        if self._source is None:
+            return False
+        with self._recovery_mutex:
+            if not self.rebuilding:
+                self._recovery = threading.Thread(target=self._recover, name="search-index-rebuild", daemon=True)
+                self._recovery.start()
+        return True
+
     def doc_count(self) -> int:
         """How many documents the live generation holds."""
         return self._searcher().doc_count()
+
+    def health(self) -> Health:
+        """Whether the live generation opens from disk (afresh, not through an open reader) and
+        answers a query, with its document and segment counts; never raises or rebuilds."""
+        started = time.perf_counter()
+        try:
+            ix = gens.open_generation(self.path / gens.live_generation(self.path))
+            with ix.searcher(weighting=self._weighting) as searcher:
+                results.run(searcher, None, None, sort="date", page=1, per_page=1, cache=self._segment_cache)
+                results.run(searcher, query.Term("body", "health"), None, sort="relevance", page=1, per_page=1,
+                            cache=self._segment_cache)
+                segments = len(searcher.reader().leaf_readers()) if searcher.doc_count_all() else 0
+                return Health(True, searcher.doc_count(), segments, time.perf_counter() - started, None,
+                              self.rebuilding)
+        except Exception as exc:  # noqa: BLE001 - any failure is the answer
+            return Health(False, None, None, time.perf_counter() - started, f"{type(exc).__name__}: {exc}"[:200],
+                          self.rebuilding)
+
+    def exclusive(self, name: str) -> AbstractContextManager[bool]:
+        """Try to hold the lock ``name`` (in the index folder: threads and processes) without
+        waiting; yields whether it is held."""
+        return exclusive(self.path, name)
 
     def close(self) -> None:
         """Close every searcher this object opened (in any thread)."""
@@ -221,7 +314,7 @@ class SearchIndex:
 
     # -- opening and recovery --------------------------------------------------------------------
 
-    def _open_or_recover(self) -> None:
+    def _open_or_recover(self, *, from_source: bool) -> None:
         try:
             self._live_index()
         except IndexUnavailable as exc:
@@ -229,9 +322,9 @@ class SearchIndex:
                 logger.warning("search index at %s unavailable (%s): rebuilding", self.path, exc)
             else:
                 logger.info("creating the search index at %s", self.path)
-            self._recover()
+            self._recover(from_source=from_source)
 
-    def _recover(self) -> None:
+    def _recover(self, *, from_source: bool = True) -> None:
         """Rebuild a missing or broken index, unless another thread or process just did."""
         self._forget_searcher()
         with suppress(IndexUnavailable):
@@ -243,7 +336,7 @@ class SearchIndex:
                     self._live_index()
                     return  # another thread or process rebuilt it while this one waited
                 try:
-                    docs = _read_later(self._source) if self._source is not None else ()
+                    docs = _read_later(self._source) if self._source is not None and from_source else ()
                     self._rebuild_locked(docs, None, procs=1)
                 except Exception:  # noqa: BLE001 - a failing source still leaves a working index
                     logger.exception("rebuilding the search index from its source failed")
@@ -258,7 +351,7 @@ class SearchIndex:
         ops: dict[str, dict[str, object] | None] = {}
         for doc in docs:
             fields = document_fields(doc)
-            ops.pop(fields["key"], None)
+            ops.pop(str(fields["key"]), None)
             ops[str(fields["key"])] = fields
         return self._write(ops)
 
@@ -293,7 +386,7 @@ class SearchIndex:
 
     def _apply(self, ix: whoosh_index.Index, ops: Mapping[str, dict[str, object] | None]) -> None:
         try:
-            writer = ix.writer(timeout=self.lock_timeout, delay=0.05, codec=Codec())
+            writer = build.writer(ix, timeout=self.lock_timeout, delay=0.05)
         except LockError:
             raise IndexBusy("another program holds the Whoosh write lock") from None
         try:
@@ -302,10 +395,31 @@ class SearchIndex:
                     writer.delete_by_term("key", key)
                 else:
                     writer.update_document(**fields)
-            writer.commit()
+            writer.commit(mergetype=build.commit_merge_policy)
         except BaseException:
             writer.cancel()
             raise
+
+    def merge(self) -> int:
+        """Merge the small segments (see build.merge_small_segments; a periodic job calls this);
+        return how many were merged. Busy writers win: if the index is being written, nothing."""
+        try:
+            self._live_index()
+            with self._locked(WRITE_LOCK, self._write_mutex, timeout=MERGE_WAIT):
+                _name, ix = self._live_index()
+                writer = build.writer(ix, timeout=MERGE_WAIT, delay=0.05)
+                merged = len(build.segments_to_merge(writer.segments))
+                if not merged:
+                    writer.cancel()
+                    return 0
+                try:
+                    writer.commit(mergetype=build.merge_small_segments)
+                except BaseException:
+                    writer.cancel()
+                    raise
+                return merged
+        except (IndexUnavailable, IndexBusy, LockError):
+            return 0  # the next run merges
 
     def _rebuild_running(self) -> bool:
         probe = FileLock(str(self.path / REBUILD_LOCK))
@@ -346,7 +460,7 @@ class SearchIndex:
         try:
             folder.mkdir()
             ix = whoosh_index.create_in(str(folder), build_schema())
-            count = self._fill(ix, docs, progress, procs)
+            count = build.fill(ix, docs, progress, procs=procs, limitmb=self.rebuild_limitmb)
             with self._locked(WRITE_LOCK, self._write_mutex, timeout=self.lock_timeout):
                 replay = gens.read_journal(journal)
                 if replay:
@@ -361,41 +475,6 @@ class SearchIndex:
             raise
         gens.remove_generations(self.path, keep=name)
         return count
-
-    def _fill(
-        self,
-        ix: whoosh_index.Index,
-        docs: Iterable[Mapping[str, object]],
-        progress: Callable[[int], None] | None,
-        procs: int,
-    ) -> int:
-        options: dict[str, object] = {"limitmb": self.rebuild_limitmb, "codec": Codec()}
-        if procs > 1:
-            options.update(procs=procs, multisegment=True)
-        writer = ix.writer(**options)
-        seen: set[str] = set()
-        try:
-            for doc in docs:
-                try:
-                    fields = document_fields(doc)
-                except (KeyError, TypeError, ValueError) as exc:
-                    logger.warning("not indexing a malformed document %r: %s", doc.get("key"), exc)
-                    continue
-                key = str(fields["key"])
-                if key in seen:
-                    logger.warning("rebuild source repeats key %s: keeping the first", key)
-                    continue
-                seen.add(key)
-                writer.add_document(**fields)
-                if progress is not None and len(seen) % 1000 == 0:
-                    progress(len(seen))
-            writer.commit()
-        except BaseException:
-            writer.cancel()
-            raise
-        if progress is not None:
-            progress(len(seen))
-        return len(seen)
 
     # -- locking ---------------------------------------------------------------------------------
 
@@ -420,6 +499,33 @@ class SearchIndex:
                 lock.release()
         finally:
             mutex.release()
+
+
+_EXCLUSIVE_MUTEXES: dict[tuple[Path, str], threading.Lock] = {}
+_EXCLUSIVE_GUARD = threading.Lock()
+
+
+@contextmanager
+def exclusive(path: Path, name: str) -> Iterator[bool]:
+    """Try to hold the lock ``name`` of the index folder ``path`` (threads and processes) without
+    waiting; yields whether it is held."""
+    with _EXCLUSIVE_GUARD:
+        mutex = _EXCLUSIVE_MUTEXES.setdefault((Path(path).resolve(), name), threading.Lock())
+    if not mutex.acquire(blocking=False):
+        yield False
+        return
+    try:
+        Path(path).mkdir(parents=True, exist_ok=True)
+        lock = FileLock(str(Path(path) / f"{name}.lock"))
+        if not lock.acquire(blocking=False):
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            lock.release()
+    finally:
+        mutex.release()
 
 
 def _read_later(source: DocumentSource) -> Iterator[Mapping[str, object]]:

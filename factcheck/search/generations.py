@@ -6,6 +6,7 @@ Layout::
     gen-<time>-<rnd> one complete Whoosh index per generation, with a factcheck-schema file
     write.lock       held (fcntl) by whoever changes the live generation: update, delete, swap
     rebuild.lock     held for a whole rebuild: one at a time
+    sync.lock        held by the one sync of the outbox running (factcheck.search.service)
     rebuild.journal  exists while a rebuild runs: changes made meanwhile, replayed before the swap
 """
 
@@ -20,31 +21,18 @@ import shutil
 import time
 import uuid
 import warnings
-import zlib
-from array import array
-from bisect import bisect_left
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from contextlib import suppress
 from pathlib import Path
-from pickle import dumps, loads
 
 import regex
 from whoosh import index as whoosh_index
-from whoosh.codec.whoosh3 import (
-    WHOOSH3_HEADER_MAGIC,
-    W3Codec,
-    W3LeafMatcher,
-    W3PerDocReader,
-    W3PostingsWriter,
-)
-from whoosh.matching import Matcher, ReadTooFar
-from whoosh.util.numeric import length_to_byte
 
 from factcheck.storage import fsync_directory, write_atomically
 
-# Bump when the schema, the analyzer or the codec's format changes: older generations are then
-# rebuilt on open.
-SCHEMA_VERSION = "2"
+# Bump when the schema, the analyzer or the codec (its format or its module path) changes: older
+# generations are then rebuilt on open. 3: the codec moved to factcheck.search.codec; 4: the ocr field.
+SCHEMA_VERSION = "4"
 CURRENT = "CURRENT"
 WRITE_LOCK = "write.lock"
 REBUILD_LOCK = "rebuild.lock"
@@ -129,169 +117,6 @@ def remove_generations(folder: Path, keep: str) -> None:
         with suppress(FileNotFoundError):
             if time.time() - entry.stat().st_mtime > 60:
                 entry.unlink()
-
-
-class Codec(W3Codec):
-    """Whoosh's codec and file format but for posting blocks, and its hot spots sped up.
-
-    Whoosh pickles and compresses each block's ids, weights and values (word positions) as one
-    tuple, so listing a block's documents means unpickling its positions too: most of a search's
-    time for a common word. Here a block is a flags byte, the ids (absolute, ``array('I')``),
-    the weights (``array('f')``, left out when all are 1), then the values pickled and
-    compressed as Whoosh does, read only when asked for (phrases). Term vectors keep Whoosh's
-    format. Segments record their codec, so every generation written by this class reads with it.
-    """
-
-    def per_document_reader(self, storage: object, segment: object) -> W3PerDocReader:
-        return _PerDocReader(storage, segment)
-
-    def postings_writer(self, dbfile: object, byteids: bool = False) -> W3PostingsWriter:
-        if byteids:
-            return super().postings_writer(dbfile, byteids=True)
-        return _PostingsWriter(dbfile, blocklimit=self._blocklimit, compression=self._compression,
-                               inlinelimit=self._inlinelimit)
-
-    def postings_reader(self, dbfile: object, terminfo: object, format_: object,
-                        term: object = None, scorer: object = None) -> object:
-        if terminfo.is_inlined():  # type: ignore[attr-defined]
-            return super().postings_reader(dbfile, terminfo, format_, term=term, scorer=scorer)
-        offset, length = terminfo.extent()  # type: ignore[attr-defined]
-        return _LeafMatcher(dbfile, offset, length, format_, term=term, scorer=scorer)
-
-
-_WEIGHTS, _VALUES, _COMPRESSED = 1, 2, 4
-_ID_SIZE = array("I").itemsize
-_WEIGHT_SIZE = array("f").itemsize
-
-
-class _PostingsWriter(W3PostingsWriter):
-    def _write_block(self, last: bool = False) -> None:
-        if not self._blockcount:
-            self._postfile.write(WHOOSH3_HEADER_MAGIC)
-        self._terminfo.add_block(self)
-        ids, weights = self._ids, self._weights
-        flags, parts = 0, [ids.tobytes()]
-        if any(w != 1.0 for w in weights):
-            flags |= _WEIGHTS
-            parts.append(weights.tobytes())
-        values = self._mini_values()
-        if values is not None:
-            flags |= _VALUES
-            packed = dumps(values, 2)
-            if self._compression and len(packed) >= 20:
-                flags |= _COMPRESSED
-                packed = zlib.compress(packed, self._compression)
-            parts.append(packed)
-        data = bytes([flags]) + b"".join(parts)
-        info = dumps((len(ids), ids[-1], self._maxweight, flags & _COMPRESSED,
-                      length_to_byte(self._minlength), length_to_byte(self._maxlength)), 2)
-        self._postfile.write_int(-(len(info) + len(data)) if last else len(info) + len(data))
-        self._postfile.write(info)
-        self._postfile.write(data)
-        self._blockcount += 1
-        self._new_block()
-
-
-class _LeafMatcher(W3LeafMatcher):
-    """Postings of one term in :class:`Codec` blocks (``_data`` holds a block's raw bytes),
-    skipping and listing by block rather than posting by posting."""
-
-    def _read_data(self) -> None:
-        self._data = self._postfile.get(self._dataoffset, self._nextoffset - self._dataoffset)
-
-    def _read_ids(self) -> None:
-        if self._data is None:
-            self._read_data()
-        self._ids = array("I")
-        self._ids.frombytes(self._data[1 : 1 + self._blocklength * _ID_SIZE])
-
-    def _read_weights(self) -> None:
-        if self._data is None:
-            self._read_data()
-        if self._data[0] & _WEIGHTS:
-            start = 1 + self._blocklength * _ID_SIZE
-            self._weights = array("f")
-            self._weights.frombytes(self._data[start : start + self._blocklength * _WEIGHT_SIZE])
-        else:
-            self._weights = array("f", [1.0]) * self._blocklength
-
-    def _read_values(self) -> None:
-        if self._data is None:
-            self._read_data()
-        flags = self._data[0]
-        start = 1 + self._blocklength * (_ID_SIZE + (_WEIGHT_SIZE if flags & _WEIGHTS else 0))
-        values = None
-        if flags & _VALUES:
-            packed = self._data[start:]
-            # Our own index files, pickled as Whoosh pickles every block.
-            values = loads(zlib.decompress(packed) if flags & _COMPRESSED else packed)  # noqa: S301
-        fixedsize = self._fixedsize
-        if fixedsize is None or fixedsize < 0:
-            self._values = values
-        elif fixedsize == 0:
-            self._values = (None,) * self._blocklength
-        else:
-            self._values = tuple(values[i : i + fixedsize] for i in range(0, len(values), fixedsize))
-
-    def skip_to(self, targetid: int) -> None:
-        # Whoosh steps through a block one posting (four method calls) at a time: bisect it.
-        if not self.is_active():
-            raise ReadTooFar
-        if targetid <= self.id():
-            return
-        if targetid > self._maxid:
-            self._skip_to_block(lambda: targetid > self._maxid)
-            if not self.is_active():
-                return
-        if self._ids is None:
-            self._read_ids()
-        self._i = bisect_left(self._ids, targetid, self._i)
-        if self._i == self._blocklength:
-            self._next_block()
-
-    def all_ids(self) -> Iterator[int]:
-        while self.is_active():
-            if self._ids is None:
-                self._read_ids()
-            yield from self._ids[self._i:]
-            self._i = self._blocklength
-            self._next_block()
-
-    def all_postings(self) -> tuple[list[int], list[float]]:
-        ids: list[int] = []
-        weights: list[float] = []
-        while self.is_active():
-            if self._ids is None:
-                self._read_ids()
-            if self._weights is None:
-                self._read_weights()
-            ids.extend(self._ids[self._i:])
-            weights.extend(self._weights[self._i:])
-            self._i = self._blocklength
-            self._next_block()
-        return ids, weights
-
-
-def read_postings(matcher: Matcher) -> tuple[list[int], list[float]]:
-    """The document numbers and weights of every posting left in ``matcher``."""
-    if isinstance(matcher, _LeafMatcher):
-        return matcher.all_postings()
-    ids: list[int] = []
-    weights: list[float] = []
-    while matcher.is_active():
-        ids.append(matcher.id())
-        weights.append(matcher.weight())
-        matcher.next()
-    return ids, weights
-
-
-class _PerDocReader(W3PerDocReader):
-    def _cached_reader(self, fieldname: str, column: object) -> object:
-        # Whoosh looks for a missing length column (unscored fields) again for every posting it
-        # writes, one stat() call each: remember that it is missing.
-        if fieldname not in self._readers:
-            self._readers[fieldname] = super()._cached_reader(fieldname, column)
-        return self._readers[fieldname]
 
 
 # The journal holds Whoosh field values (text, numbers, datetimes, bytes) as JSON lines.

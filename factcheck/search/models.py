@@ -18,7 +18,10 @@ from factcheck.db import Base, utcnow
 
 class IndexRequest(Base):
     __tablename__ = "index_requests"
-    __table_args__ = (CheckConstraint("kind IN ('claim', 'snapshot', 'rebuttal')", name="kind_known"),)
+    # AUTOINCREMENT on SQLite: an emptied outbox must not hand out ids again, or a sync that read
+    # request 1 before another sync drained it would delete the new request 1 it never indexed.
+    __table_args__ = (CheckConstraint("kind IN ('claim', 'snapshot', 'rebuttal')", name="kind_known"),
+                      {"sqlite_autoincrement": True})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(16))

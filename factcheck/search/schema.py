@@ -9,6 +9,8 @@ A document is a plain dict (the caller builds it from the database)::
     title         fact-check headline, snapshot title, optional for a claim
     body          claim text, snapshot main text, fact-check body (indexed with the title)
     summary       fact-check summary (indexed with the body)
+    ocr           the text read in the document's images (its own field, ``ocr:word``, and
+                  indexed with the body so a plain search finds it too)
     claim_text    fact-check: the claim as reviewed (indexed with the body; near-duplicates
                   are compared with it, or with headline and summary when it is missing)
     urls          normalised URLs (a claim's sources; a snapshot's URL)
@@ -26,13 +28,15 @@ query over it, so the search itself, its total and its facets only ever see allo
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
-from whoosh import fields, query
+from whoosh import fields, formats, query
 from whoosh.columns import VarBytesColumn
 
-from factcheck.search.analysis import analyzer
+from factcheck.search.analysis import analyzer, token_spans, tokens
 from factcheck.search.snippets import pack_tokens
 
 KINDS = ("claim", "snapshot", "factcheck")
@@ -58,18 +62,61 @@ class Viewer:
         return self.role in PRIVILEGED_ROLES
 
 
+class AnalyzedText(str):
+    """Text whose tokens are already known (``words``): the index does not tokenize it again."""
+
+    words: list[str]
+
+    def __new__(cls, text: str, words: list[str]) -> AnalyzedText:
+        made = super().__new__(cls, text)
+        made.words = words
+        return made
+
+    def __reduce__(self) -> tuple[type, tuple[str, list[str]]]:
+        return AnalyzedText, (str(self), self.words)  # pickled to indexing processes
+
+
+class TextPositions(formats.Positions):
+    """Whoosh's Positions format, built in one pass over our analyzer's tokens (the postings
+    are the same; Whoosh's generic path makes a Token object per word and costs twice as much)."""
+
+    def word_values(self, value: str, analyzer: object, **kwargs: object) -> Iterator[tuple[str, int, float, bytes]]:
+        words = value.words if isinstance(value, AnalyzedText) else tokens(value)
+        positions: defaultdict[str, list[int]] = defaultdict(list)
+        for position, word in enumerate(words):
+            positions[word].append(position)
+        boost = self.field_boost
+        encode = self.encode
+        for word, found in positions.items():
+            yield word, len(found), len(found) * boost, _single(found[0]) if len(found) == 1 else encode(found)
+
+
+@lru_cache(maxsize=4096)
+def _single(position: int) -> bytes:
+    # Most words occur once in a document: their positions encode the same every time.
+    return formats.Positions().encode([position])
+
+
+def text_field(**options: object) -> fields.TEXT:
+    """A full-text field: our analyzer, positions (phrases) written by :class:`TextPositions`."""
+    field = fields.TEXT(analyzer=analyzer(), **options)
+    field.format = TextPositions(field_boost=field.format.field_boost)
+    return field
+
+
 def build_schema() -> fields.Schema:
     """The one schema of the index (a change to it needs a rebuild)."""
-    text = analyzer()
     return fields.Schema(
         key=fields.ID(unique=True, stored=True),
         kind=fields.ID(stored=True),
         id=fields.STORED(),
         claim_id=fields.STORED(),
-        title=fields.TEXT(analyzer=text, stored=True),
+        title=text_field(stored=True),
         # The title and the body: one posting list per word answers the default search (a
         # title-or-body union per word made Whoosh several times slower).
-        body=fields.TEXT(analyzer=text),
+        body=text_field(),
+        # The text read in the document's images (OCR), also part of ``body``.
+        ocr=text_field(),
         excerpt=fields.STORED(),
         # The excerpt's tokens and their offsets (snippets.pack_tokens), for snippets.
         excerpt_tokens=fields.STORED(),
@@ -105,6 +152,9 @@ def document_fields(doc: Mapping[str, object]) -> dict[str, object]:
     # A fact-check is found by the words of the claim it debunks, too.
     parts = ("claim_text", "summary", "body") if kind == "factcheck" else ("body",)
     body = "\n\n".join(text for text in (_text(doc.get(name)) for name in parts) if text)
+    ocr = _text(doc.get("ocr"))
+    if ocr:
+        body = f"{body}\n\n{ocr}" if body else ocr
     urls = _strings(doc.get("urls"))
     url = _text(doc.get("url")) or (urls[0] if urls else "")
     if url and url not in urls:
@@ -112,14 +162,19 @@ def document_fields(doc: Mapping[str, object]) -> dict[str, object]:
     domains = [d.lower() for d in _strings(doc.get("domain"))]
     values = {name: _text(doc.get(name)) for name in ("status", "verdict", "language", "platform")}
     claim_id = doc.get("claim_id") or (doc["id"] if kind == "claim" else None)
+    # The body is tokenized once, for the index and for the excerpt's snippets.
+    spans = token_spans(body)
+    words = [word for word, _start, _end in spans]
+    excerpt = body[:EXCERPT_CHARS]
     out: dict[str, object] = {
         "key": document_key(doc),
         "kind": kind,
         "id": doc["id"],
         "claim_id": str(claim_id) if claim_id is not None else "",
         "title": title,
-        "body": f"{title}\n\n{body}" if title else body,
-        "excerpt": body[:EXCERPT_CHARS],
+        "body": AnalyzedText(f"{title}\n\n{body}", tokens(title) + words) if title else AnalyzedText(body, words),
+        "excerpt": excerpt,
+        "ocr": ocr,
         "urls": " ".join(urls),
         "url": url,
         "domain": " ".join(domains),
@@ -127,7 +182,8 @@ def document_fields(doc: Mapping[str, object]) -> dict[str, object]:
         "facets": _FACET_SEPARATOR.join([kind, *values.values(), " ".join(domains)]).encode(),
         **{name: value for name, value in values.items() if value},
     }
-    packed = pack_tokens(out["excerpt"])  # type: ignore[arg-type]
+    # A word cut at the excerpt's end is left out of its snippet tokens.
+    packed = pack_tokens(excerpt, [span for span in spans if span[2] <= len(excerpt)])
     if packed is not None:
         out["excerpt_tokens"] = packed
     date = as_datetime(doc.get("date"))

@@ -1,62 +1,74 @@
-"""The search index in the app: opened on first use, kept current by jobs after every commit,
-rebuilt aside by ``factcheck reindex``, and asked for similar claims at filing.
+"""The search index in the app: opened on first use, kept current from an outbox after every
+commit, merged by a periodic job, rebuilt aside by ``factcheck reindex``, asked for similar
+claims at filing, and reporting its health.
 
 Every flush that touches a claim, source, snapshot, rebuttal or revision notes what changed; the
-transaction then writes an :class:`IndexRequest` per changed row before it commits, and queues a
-``search.sync`` job once it has. The job re-reads each waiting row from the database and writes
-its current documents, all in one index commit (so the last write always wins, many changes at
-once lose nothing, and a lost job is made good by the minute's sweep).
+transaction then writes an :class:`IndexRequest` per changed row before it commits (the outbox:
+a committed change is never lost to the index). After the commit a ``search.sync`` job is asked
+for, at most one per process every ``SYNC_DELAY`` seconds: a burst of commits is one job, run a
+moment later, which indexes everything waiting. One sync runs at a time (threads and processes:
+``sync.lock`` in the index folder); a job finding another running leaves the work to it, and
+the running one looks at the outbox once more after letting go, so nothing waits for the minute's
+sweep. Each batch is one index commit that merges nothing; ``search.merge`` merges the small
+segments every minute, off the sync's path.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import threading
+import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from itertools import chain
 from typing import Any
 
-from flask import Flask, current_app, url_for
+from flask import Flask, current_app
 from huey import crontab
-from sqlalchemy import delete, event, inspect, select
+from sqlalchemy import delete, event, func, inspect, select
 from sqlalchemy.orm import Session
 
 from factcheck import db
-from factcheck.accounts.models import Role, User
 from factcheck.archive.models import Snapshot, State
 from factcheck.claims.models import Claim, Source
-from factcheck.claims.operations import visible_claims
+from factcheck.images.signals import text_read
 from factcheck.jobs import JobQueue
 from factcheck.publish.models import Rebuttal, Revision
-from factcheck.publish.present import absolute
 from factcheck.search.documents import all_documents, documents_for
-from factcheck.search.engine import SearchIndex, Viewer
+from factcheck.search.engine import SearchIndex, Viewer, exclusive
 from factcheck.search.models import IndexRequest
 
 SYNC_JOB = "search.sync"
 SWEEP_JOB = "search.sweep"
+MERGE_JOB = "search.merge"
 SYNC_BATCH = 500
-MAX_DEFERRALS = 30  # at most a minute behind while captures run
-DEFER_SECONDS = 2.0
+# How long a sync waits after the commit that asked for it, gathering the commits that follow.
+SYNC_DELAY = 0.5
+SYNC_LOCK = "sync"
+REINDEX_LOCK = "reindex"
+# The outbox is unhealthy when a request has waited this long (the sweep runs every minute).
+MAX_OUTBOX_AGE = 300.0
 EXTENSION_KEY = "factcheck.search"
 _CHANGED = "factcheck.search.changed"
 _QUEUED = "factcheck.search.queued"
 
 
-def get_index() -> SearchIndex:
-    """The app's index, opened (and, if missing or broken, rebuilt) on first use."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+def get_index(*, recover_on_open: bool = True) -> SearchIndex:
+    """The app's index, opened (and, if missing or broken, rebuilt, or with ``recover_on_open``
+    false created empty) on first use."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # noqa: SLF001 - the app, not its proxy
     holder = app.extensions[EXTENSION_KEY]
     if holder["index"] is None:
         with holder["lock"]:
             if holder["index"] is None:
-                holder["index"] = SearchIndex(app.config["FACTCHECK"].index_dir, rebuild_source=_source(app))
+                holder["index"] = SearchIndex(app.config["FACTCHECK"].index_dir, rebuild_source=_source(app),
+                                              recover_on_open=recover_on_open)
     return holder["index"]
 
 
 def _source(app: Flask) -> Callable[[], Iterable[dict[str, Any]]]:
     def documents() -> Iterable[dict[str, Any]]:
-        with app.test_request_context(base_url=app.config["FACTCHECK"].public_url):
+        # Documents are read from the database only (no URLs built): an app context is enough.
+        with app.app_context():
             yield from all_documents()
 
     return documents
@@ -69,27 +81,54 @@ def viewer_of(user: Any) -> Viewer:
     return Viewer(user.role, user.id)
 
 
+class _SyncRequests:
+    """This process's pending sync job: a commit asks for one only when none is due to start.
+
+    A job runs no earlier than its due time, so it sees every commit made before then; and the
+    job says it has started (:meth:`started`) before reading the outbox, so a commit after
+    that asks for another.
+    """
+
+    def __init__(self, queue: JobQueue) -> None:
+        self._queue = queue
+        self._due: float | None = None
+        self._lock = threading.Lock()
+
+    def ask(self) -> None:
+        now = time.monotonic()
+        with self._lock:
+            if self._due is not None and now < self._due:
+                return  # the job already asked for starts after this commit
+            self._due = now + SYNC_DELAY
+        self._queue.enqueue(SYNC_JOB, delay=SYNC_DELAY)
+
+    def started(self) -> None:
+        with self._lock:
+            self._due = None
+
+
 def init_app(app: Flask, queue: JobQueue) -> None:
-    """Register the sync jobs and the listeners that write index requests with every change."""
-    app.extensions[EXTENSION_KEY] = {"index": None, "lock": threading.Lock()}
+    """Register the sync, sweep and merge jobs and the listeners that write index requests."""
+    requests = _SyncRequests(queue)
+    app.extensions[EXTENSION_KEY] = {"index": None, "lock": threading.Lock(), "sync_requests": requests}
     factory = app.extensions[db.EXTENSION_KEY].session_factory
 
     @queue.task(SYNC_JOB, retries=3, retry_delay=5)
-    def sync(deferred: int = 0) -> None:
-        # Evidence first: while pages are being captured, let the captures have the CPU and
-        # index them together a little later (a bounded number of times, then index anyway).
-        if deferred < MAX_DEFERRALS and _captures_running():
-            db.rollback()
-            queue.enqueue(SYNC_JOB, deferred + 1, delay=DEFER_SECONDS)
-            return
-        with current_app.test_request_context(base_url=current_app.config["FACTCHECK"].public_url):
-            if sync_index() == SYNC_BATCH:
-                queue.enqueue(SYNC_JOB)  # more are waiting
+    def sync() -> None:
+        requests.started()
+        db.rollback()
+        sync_outbox()
 
     @queue.periodic(SWEEP_JOB, crontab(minute="*"))
     def sweep() -> None:
+        # A lost job, or a sync that failed for good: the outbox still holds the requests.
         if db.session().scalar(select(IndexRequest.id).limit(1)) is not None:
             queue.enqueue(SYNC_JOB)
+
+    @queue.periodic(MERGE_JOB, crontab(minute="*"))
+    def merge() -> None:
+        db.rollback()
+        get_index().merge()
 
     @event.listens_for(factory, "after_flush")
     def _note_changes(session: Session, _context: Any) -> None:
@@ -106,6 +145,8 @@ def init_app(app: Flask, queue: JobQueue) -> None:
             elif isinstance(row, Revision):
                 changed.add(("rebuttal", row.rebuttal_id))
 
+    text_read.connect(_note_image_text)
+
     @event.listens_for(factory, "before_commit")
     def _write_requests(session: Session) -> None:
         changed = session.info.pop(_CHANGED, set())
@@ -117,7 +158,7 @@ def init_app(app: Flask, queue: JobQueue) -> None:
     @event.listens_for(factory, "after_commit")
     def _queue_sync(session: Session) -> None:
         if session.info.pop(_QUEUED, False):
-            queue.enqueue(SYNC_JOB)
+            requests.ask()
 
     @event.listens_for(factory, "after_soft_rollback")
     def _forget_changes(session: Session, _previous: Any) -> None:
@@ -126,15 +167,37 @@ def init_app(app: Flask, queue: JobQueue) -> None:
             session.info.pop(_QUEUED, None)
 
 
-def _captures_running() -> bool:
-    recent = db.utcnow() - dt.timedelta(seconds=60)
-    return db.session().scalar(select(Snapshot.id).where(Snapshot.state == State.PENDING.value,
-                                                         Snapshot.requested_at > recent).limit(1)) is not None
+def _note_image_text(_image: Any, claim_ids: Iterable[int] = (), snapshot_ids: Iterable[int] = (),
+                     **_: Any) -> None:
+    """The text read in an image is part of its claims' and snapshots' documents: index them."""
+    changed = db.session().info.setdefault(_CHANGED, set())
+    changed.update(("claim", claim_id) for claim_id in claim_ids)
+    changed.update(("snapshot", snapshot_id) for snapshot_id in snapshot_ids)
+
+
+
+def sync_outbox() -> int:
+    """Index everything waiting in the outbox unless another sync is at it; return how many
+    requests this call did (in an app context)."""
+    index = get_index()
+    done = 0
+    while True:
+        with index.exclusive(SYNC_LOCK) as held:
+            if not held:
+                return done  # the running sync looks at the outbox again once it lets go
+            while batch := sync_index():
+                done += batch
+        # Requests committed after this sync's last look, while it held the lock, were left to
+        # it by their own jobs: look once more now that the lock is free.
+        if db.session().scalar(select(IndexRequest.id).limit(1)) is None:
+            db.rollback()
+            return done
+        db.rollback()
 
 
 def sync_index(batch: int | None = None) -> int:
-    """Index the rows waiting in the outbox, oldest first, in one index commit; return how many
-    requests were done. Requests written meanwhile stay for the next run, so nothing is lost."""
+    """Index up to ``batch`` rows waiting in the outbox, oldest first, in one index commit;
+    return how many requests were done. Requests written meanwhile stay for the next run."""
     limit = batch or SYNC_BATCH
     session = db.session()
     requests = session.execute(select(IndexRequest.id, IndexRequest.kind, IndexRequest.row_id)
@@ -158,58 +221,58 @@ def sync_index(batch: int | None = None) -> int:
     return len(requests)
 
 
+@dataclass(frozen=True)
+class OutboxLag:
+    """How far the index is behind the database: requests waiting, and the oldest one's age."""
+
+    waiting: int
+    oldest_seconds: float | None
+
+    def as_dict(self) -> dict[str, object]:
+        age = None if self.oldest_seconds is None else round(self.oldest_seconds, 1)
+        return {"waiting": self.waiting, "oldest_seconds": age}
+
+
+def outbox_lag() -> OutboxLag:
+    """The outbox's backlog, from the database (read only)."""
+    waiting, oldest = db.session().execute(
+        select(func.count(IndexRequest.id), func.min(IndexRequest.created_at))).one()
+    age = None if oldest is None else max(0.0, (db.utcnow() - oldest).total_seconds())
+    return OutboxLag(int(waiting or 0), age)
+
+
+def health_report() -> dict[str, Any]:
+    """The index's health for ``/healthz``: ``ok`` false when the index does not open or answer,
+    or when a change has waited in the outbox over ``MAX_OUTBOX_AGE`` seconds."""
+    report: dict[str, Any] = get_index().health().as_dict()
+    try:
+        lag = outbox_lag()
+        report["outbox"] = lag.as_dict()
+        late = lag.oldest_seconds is not None and lag.oldest_seconds > MAX_OUTBOX_AGE
+    except Exception as exc:  # noqa: BLE001 - reported, like the index's own failures
+        report["outbox"] = {"error": type(exc).__name__}
+        late = True
+    report["ok"] = bool(report["ok"]) and not late
+    return report
+
+
 def _became_archived(snapshot: Snapshot) -> bool:
     # A capture commits three times (lease, staged blob, result); only the result is searchable.
     return snapshot.state == State.ARCHIVED and inspect(snapshot).attrs.state.history.has_changes()
 
 
+class ReindexRunning(RuntimeError):
+    """Another ``reindex`` of the same index folder is running."""
+
+
 def reindex(progress: Callable[[int], None] | None = None, procs: int = 1) -> int:
     """Rebuild the whole index from the database, aside, then swap it in; return the count.
 
-    ``procs`` > 1 forks indexing processes: for the command line, not a threaded server."""
-    return get_index().rebuild(all_documents(), progress=progress, procs=procs)
-
-
-def similar_for(actor: User | Any, claim: Claim, limit: int = 5) -> list[dict[str, Any]]:
-    """Claims and fact-checks like ``claim``: the same link (exactly, from the database) or a
-    similar text (from the index). A match the actor may not read shows only its id, status and,
-    once published, its fact-check link (SPEC §4)."""
-    session = db.session()
-    found: dict[int, tuple[str, float]] = {}
-    urls = [source.url for source in claim.sources]
-    if urls:
-        same_link = session.scalars(select(Source.claim_id).where(Source.url.in_(urls), Source.claim_id != claim.id))
-        for claim_id in same_link:
-            found.setdefault(claim_id, ("url", 1.0))
-    for match in get_index().similar(claim.text, urls, limit=limit * 2, exclude=[f"claim:{claim.id}"]):
-        claim_id = match.id
-        if match.kind == "factcheck":
-            rebuttal = session.get(Rebuttal, match.id)
-            if rebuttal is None:
-                continue
-            claim_id = rebuttal.claim_id
-        if claim_id != claim.id:
-            found.setdefault(claim_id, (match.reason, match.score))
-    readable = set()
-    if found and getattr(actor, "is_authenticated", False):
-        readable = set(session.scalars(visible_claims(actor).with_only_columns(Claim.id)
-                                       .where(Claim.id.in_(found))))
-    results = []
-    for claim_id, (reason, score) in sorted(found.items(), key=lambda item: (item[1][0] != "url", -item[1][1])):
-        other = session.get(Claim, claim_id)
-        if other is None:
-            continue
-        rebuttal = other.rebuttal  # type: ignore[attr-defined]
-        published = rebuttal is not None and rebuttal.slug is not None
-        entry: dict[str, Any] = {"id": other.id, "status": other.status, "reason": reason, "score": score,
-                                 "fact_check": absolute(url_for("publish.factcheck", slug=rebuttal.slug))
-                                 if published else None}
-        if published:
-            entry["verdict"] = rebuttal.current.verdict
-            entry["headline"] = rebuttal.current.headline
-        if other.id in readable or (getattr(actor, "is_authenticated", False) and actor.has_role(Role.REVIEWER)):
-            entry["text"] = other.text
-        results.append(entry)
-        if len(results) >= limit:
-            break
-    return results
+    One at a time per index folder (threads and processes): a second call raises
+    :class:`ReindexRunning` at once rather than build the same thing twice. ``procs`` > 1 forks
+    indexing processes: for the command line, not a threaded server."""
+    path = current_app.config["FACTCHECK"].index_dir
+    with exclusive(path, REINDEX_LOCK) as held:
+        if not held:
+            raise ReindexRunning(f"another reindex of {path} is running")
+        return get_index(recover_on_open=False).rebuild(all_documents(), progress=progress, procs=procs)

@@ -6,17 +6,20 @@ through the body field, and each candidate's words (see ``schema.near_text``) ar
 real similarity: IDF-weighted Jaccard of the word sets (a changed or missing word costs little,
 shared common words count for little) averaged with the Jaccard of character 4-grams (robust to
 a changed ending or a split word). Below ``THRESHOLD`` nothing matches, so unrelated claims are
-not offered. Calibrated on the corpus (bench/search.py): 500 perturbed posts scored 0.50 at
-worst and 0.68 at the 1st percentile against their original; held-out texts scoring over 0.45
-against an indexed one were, nearly all, the same claim or news item reworded.
+not offered. ``THRESHOLD`` is calibrated by bench/search.py on one set (perturbed copies of
+indexed corpus posts, and held-out texts), as the score that best separates them (most copies
+found less held-out texts matched: 0.64 at 100,000 documents, 0.60 at 300,000), and measured on
+another: recall@3 0.98-0.995, and 1.8-2.5 % of held-out texts matching anything (none of those
+that are not rewordings of an indexed text), where 0.5 let 3.5-4.5 % match.
 """
 
 from __future__ import annotations
 
 import math
 import weakref
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 from whoosh import query
@@ -29,7 +32,9 @@ from factcheck.search.schema import near_text
 CANDIDATE_WORDS = 8
 CANDIDATES = 30
 COMMON_SHARE = 0.005
-THRESHOLD = 0.5
+THRESHOLD = 0.6
+# A query's best documents: (document number, score), best first.
+Best = Callable[[query.Query, int], list[tuple[int, float]]]
 SHINGLE = 4
 
 
@@ -51,8 +56,12 @@ def find_similar(
     *,
     limit: int = 5,
     exclude: frozenset[str] = frozenset(),
+    threshold: float = THRESHOLD,
+    best: Best | None = None,
 ) -> list[Match]:
-    """The ``limit`` claims and fact-checks most like ``text`` and ``urls``, best first."""
+    """The ``limit`` claims and fact-checks most like ``text`` and ``urls``, best first; texts
+    scoring under ``threshold`` do not match (lower it only to calibrate). ``best`` finds a
+    query's best documents (Whoosh's own top N if not given)."""
     matches: dict[str, Match] = {}
     for url in dict.fromkeys(u for u in urls if u):
         for docnum in searcher.docs_for_query(query.Term("urls", url)):
@@ -62,32 +71,43 @@ def find_similar(
 
     words = near_tokens(text)
     idf = _Idf(searcher)
-    for stored in _candidates(searcher, words, idf):
+    for stored in _candidates(searcher, words, idf, best or _whoosh_best(searcher)):
         key = stored["key"]
         if key in matches or key in exclude or stored.get("kind") == "snapshot":
             continue
-        score = similarity(words, near_tokens(near_text(stored)), idf)
-        if score >= THRESHOLD:
+        score = similarity(words, _candidate_tokens(near_text(stored)), idf)
+        if score >= threshold:
             matches[key] = Match(key, stored["kind"], stored["id"], round(score, 4), "text")
     ranked = sorted(matches.values(), key=lambda m: (m.reason != "url", -m.score))
     return ranked[: max(0, limit)]
 
 
-def _candidates(searcher: Searcher, words: list[str], idf: _Idf) -> Iterator[dict]:
+@lru_cache(maxsize=4096)
+def _candidate_tokens(text: str) -> tuple[str, ...]:
+    # The same few thousand claims come up as candidates filing after filing: analyse each once.
+    return tuple(near_tokens(text))
+
+
+def _candidates(searcher: Searcher, words: list[str], idf: _Idf, best: Best) -> Iterator[dict]:
     """Documents sharing the rarest of ``words``, best BM25 first.
 
     Words in more than ``COMMON_SHARE`` of the documents are left out unless nothing rarer is
-    left: their long posting lists cost most and tell least. No kind filter in the query, so
-    Whoosh can skip blocks that cannot make the top; snapshots are dropped afterwards.
+    left: their long posting lists cost most and tell least. No kind filter in the query;
+    snapshots are dropped afterwards.
     """
     present = sorted((w for w in set(words) if idf.frequency(w)), key=idf.frequency)
     rare = [w for w in present if idf.frequency(w) <= COMMON_SHARE * idf.docs] or present[:3]
     if not rare:
         return
-    found = searcher.search(query.Or([query.Term("body", w) for w in rare[:CANDIDATE_WORDS]]),
-                            limit=CANDIDATES)
-    for hit in found:
-        yield hit.fields()
+    for docnum, _score in best(query.Or([query.Term("body", w) for w in rare[:CANDIDATE_WORDS]]), CANDIDATES):
+        yield searcher.stored_fields(docnum)
+
+
+def _whoosh_best(searcher: Searcher) -> Best:
+    def best(q: query.Query, limit: int) -> list[tuple[int, float]]:
+        return [(hit.docnum, hit.score) for hit in searcher.search(q, limit=limit)]
+
+    return best
 
 
 def similarity(a: Sequence[str], b: Sequence[str], idf: _Idf | None = None) -> float:
@@ -120,18 +140,46 @@ class _Idf:
         self.reader = reader
         self.docs = max(1, reader.doc_count_all())
         self._frequency = _FREQUENCIES.setdefault(reader, {})
+        self._segments = [(leaf, _segment_frequencies(leaf)) for leaf, _offset in reader.leaf_readers()]
 
     def frequency(self, word: str) -> int:
         found = self._frequency.get(word)
         if found is None:
             if len(self._frequency) > 200_000:
                 self._frequency.clear()
-            found = self._frequency[word] = self.reader.doc_frequency("body", word)
+            found = self._frequency[word] = sum(_in_segment(leaf, known, word) for leaf, known in self._segments)
         return found
 
     def weight(self, word: str) -> float:
         return math.log((self.docs + 1) / (self.frequency(word) + 1)) + 1.0
 
 
-# A searcher's reader is replaced when the index changes, which drops its frequencies here.
+def _in_segment(leaf: IndexReader, known: dict[str, int], word: str) -> int:
+    found = known.get(word)
+    if found is None:
+        if len(known) > 200_000:
+            known.clear()
+        found = known[word] = leaf.doc_frequency("body", word)
+    return found
+
+
+def _segment_frequencies(leaf: IndexReader) -> dict[str, int]:
+    """The ``body`` frequencies known for ``leaf``'s segment. A segment never changes once written
+    (deletions leave its frequencies as they are), so they outlive the readers that open it: after
+    an index commit only the new segment's words are looked up again, not every segment's."""
+    segment = leaf.segment()
+    if segment is None:  # not a segment's reader: nothing outlives it
+        return {}
+    key = segment.segment_id()
+    known = _SEGMENT_FREQUENCIES.get(key)
+    if known is None:
+        known = _SEGMENT_FREQUENCIES[key] = {}
+        while len(_SEGMENT_FREQUENCIES) > _SEGMENTS_KEPT:  # merged-away segments go first
+            _SEGMENT_FREQUENCIES.pop(next(iter(_SEGMENT_FREQUENCIES)), None)
+    return known
+
+
 _FREQUENCIES: weakref.WeakKeyDictionary[IndexReader, dict[str, int]] = weakref.WeakKeyDictionary()
+# Segment id -> its frequencies, oldest first; a few dozen covers every live segment of an index.
+_SEGMENT_FREQUENCIES: dict[str, dict[str, int]] = {}
+_SEGMENTS_KEPT = 64

@@ -29,13 +29,15 @@ class MarkFormatter(highlight.Formatter):
 _FORMATTER = MarkFormatter()
 
 
-def pack_tokens(text: str) -> tuple[str, bytes] | None:
-    """``text``'s tokens and their offsets, packed to be stored with the document (None: none).
+def pack_tokens(text: str, spans: list[tuple[str, int, int]] | None = None) -> tuple[str, bytes] | None:
+    """``text``'s tokens and their offsets (``spans`` if already known), packed to be stored
+    with the document (None: none).
 
     Tokenizing an excerpt of 2,000 characters takes longer than the rest of a search: done once
     at indexing, a snippet only looks its words up.
     """
-    spans = token_spans(text)
+    if spans is None:
+        spans = token_spans(text)
     if not spans or len(text) > 0xFFFF:
         return None
     offsets = array("H", [offset for _token, start, end in spans for offset in (start, end)])

@@ -6,19 +6,23 @@ import datetime as dt
 from typing import Any
 
 from flask import Blueprint, render_template, request, url_for
+from flask_babel import lazy_gettext
 from flask_login import current_user
 
-from factcheck.api import json_response, route
+from factcheck.api import Routes, json_response
 from factcheck.api.schema import Field, Page, PerPage, validate_query
+from factcheck.claims.labels import platform_label, status_label
 from factcheck.claims.models import Platform, Status
 from factcheck.errors import ValidationError
-from factcheck.publish.verdicts import VERDICT_NAMES
+from factcheck.i18n import language_name
+from factcheck.publish.verdicts import VERDICT_NAMES, find_verdict, verdict_label
 from factcheck.search.engine import Hit, SearchPage
 from factcheck.search.schema import KINDS
 from factcheck.search.service import get_index, viewer_of
 from factcheck.web import public
 
 bp = Blueprint("search", __name__)
+routes = Routes("search")
 SEARCH_QUERY = {
     "q": Field("string", max_length=10_000, strip_controls=True,
                description="Whoosh query syntax: AND, OR, NOT, \"phrases\", field:"),
@@ -56,10 +60,29 @@ def run_search(query: dict[str, Any]) -> SearchPage:
 def link_of(hit: Hit) -> str:
     """Where a hit leads: a public fact-check page, a snapshot, or a claim."""
     if hit.kind == "factcheck" and hit.url:
-        return hit.url
+        return request.script_root + hit.url  # indexed as a path inside the app
     if hit.kind == "snapshot":
         return url_for("archive.show", snapshot_id=hit.id)
     return url_for("claims.show", claim_id=hit.claim_id or hit.id)
+
+
+KIND_LABELS = {"claim": lazy_gettext("claim"), "snapshot": lazy_gettext("archived page"),
+               "factcheck": lazy_gettext("fact-check")}
+
+
+def facet_label(name: str, value: str) -> str:
+    """A facet value in the reader's words (a state, verdict, language or platform name)."""
+    if name == "kind":
+        return str(KIND_LABELS.get(value, value))
+    if name == "status":
+        return status_label(value)
+    if name == "verdict":
+        return verdict_label(value) if find_verdict(value) else value
+    if name == "language":
+        return language_name(value)
+    if name == "platform":
+        return platform_label(value)
+    return value
 
 
 def hit_as_dict(hit: Hit) -> dict[str, Any]:
@@ -68,12 +91,15 @@ def hit_as_dict(hit: Hit) -> dict[str, Any]:
             "verdict": hit.verdict, "url": link_of(hit)}
 
 
-@route("/search", "GET", summary="Search claims, archived pages and fact-checks you may see",
+@routes.route("/search", "GET", summary="Search claims, archived pages and fact-checks you may see",
        query=SEARCH_QUERY, is_public=True, tag="search")
 def search_api(query: dict[str, Any]) -> Any:
     found = run_search(query)
-    return json_response({"total": found.total, "page": found.page, "per_page": found.per_page,
-                          "results": [hit_as_dict(hit) for hit in found.results], "facets": found.facets})
+    answer = {"total": found.total, "page": found.page, "per_page": found.per_page,
+              "results": [hit_as_dict(hit) for hit in found.results], "facets": found.facets}
+    if found.notice:
+        answer["notice"] = found.notice  # "rebuilding" or "unavailable": the results may be missing
+    return json_response(answer)
 
 
 @bp.get("/search")
@@ -87,4 +113,5 @@ def search_page() -> Any:
     except ValidationError as exc:
         query, found, error = args, SearchPage.empty(), "; ".join(exc.fields.values())
     return render_template("search.html", query=query, args=args, found=found, error=error, link_of=link_of,
+                           facet_label=facet_label,
                            kinds=KINDS, verdicts=VERDICT_NAMES, statuses=[s.value for s in Status])

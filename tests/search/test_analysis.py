@@ -11,8 +11,10 @@ import regex
 from hypothesis import given
 from hypothesis import strategies as st
 from whoosh.analysis import StandardAnalyzer
+from whoosh.formats import Positions
 
-from factcheck.search.analysis import analyzer, near_tokens, normalise, tokens
+from factcheck.search.analysis import _WORD, analyzer, near_tokens, normalise, token_spans, tokens
+from factcheck.search.schema import AnalyzedText, build_schema
 from tests.conftest import corpus_path
 
 # A "word" as a reader sees it: letters and marks between spaces and punctuation.
@@ -129,3 +131,31 @@ def test_token_stream_agrees_with_the_analyzer_on_any_text(text: str) -> None:
         assert token and not any(ch.isspace() for ch in token)
         assert unicodedata.is_normalized("NFC", token)
         assert 0 <= start < end <= len(text)
+
+
+pieces = st.lists(st.sampled_from([
+    "word", "Word's", "don’t", "मजबूत", "कांग्रेस", "क़", "\u200c", "\u200d", " ", "\n", ".", ",", "-", "'",
+    "https://t.co/x", "www.Example.org/a", "WWW.", "http:", "://", "🙏", "\ufe0f", "1", "2024", "the", "के",
+]), max_size=40).map("".join)
+
+
+@given(text=st.one_of(pieces, st.text(max_size=80)))
+def test_token_spans_find_each_word_where_the_tokenizer_matched_it(text: str) -> None:
+    # token_spans takes a faster path for text without links: it must give the same spans.
+    slow = []
+    for match in _WORD.finditer(text):
+        if match.group(1) and (token := normalise(match.group(1))):
+            slow.append((token, match.start(1), match.end(1)))
+    assert token_spans(text) == slow
+    assert [token for token, _start, _end in slow] == tokens(text)
+
+
+@given(text=st.one_of(pieces, st.text(max_size=80)))
+def test_the_index_format_writes_the_postings_the_stock_positions_format_writes(text: str) -> None:
+    field = build_schema()["body"]
+    stock = Positions(field_boost=1.0)
+    expected = sorted(stock.word_values(text, analyzer()))
+    assert sorted(field.format.word_values(text, field.analyzer)) == expected
+    analyzed = AnalyzedText(text, tokens(text))
+    assert sorted(field.format.word_values(analyzed, field.analyzer)) == expected
+    assert pickle.loads(pickle.dumps(analyzed)).words == analyzed.words  # noqa: S301

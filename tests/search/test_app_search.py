@@ -20,11 +20,6 @@ DEBUNKED = "सभी बैंक अगले 10 दिनों तक बं
 
 
 @pytest.fixture
-def run_jobs(app):
-    return lambda: app.extensions["factcheck.queue"].run_pending(scheduled=True)
-
-
-@pytest.fixture
 def world(make_user, make_claim, run_jobs):
     """Two volunteers' claims, a claim in review, and a published fact-check, all indexed."""
     alice, bob = make_user("volunteer", name="Alice"), make_user("volunteer", name="Bob")
@@ -36,7 +31,7 @@ def world(make_user, make_claim, run_jobs):
         "published": make_claim(DEBUNKED, status="published", draft_by=writer,
                                 headline="बैंक 10 दिन बंद रहने का दावा झूठा है (vaccine rumour too)"),
     }
-    run_jobs()
+    run_jobs(scheduled=True)
     return {"alice": alice, "bob": bob, "writer": writer, **{f"claim_{k}": v for k, v in claims.items()}}
 
 
@@ -50,7 +45,7 @@ def test_a_filed_claim_is_found_once_its_job_has_run(api_client, make_user, run_
     assert reviewer.get("/api/search?q=कांग्रेस").json["total"] == 0  # the index now exists, empty
     claim = reviewer.post("/api/claims", json={"text": "मजबूत कांग्रेस सरकार का दावा", "platform": "whatsapp"}).json
     assert reviewer.get("/api/search?q=कांग्रेस").json["total"] == 0
-    run_jobs()
+    run_jobs(scheduled=True)
     found = reviewer.get("/api/search?q=कांग्रेस").json
     assert [(r["kind"], r["id"]) for r in found["results"]] == [("claim", claim["id"])]
     assert "<mark>कांग्रेस</mark>" in found["results"][0]["snippet"]
@@ -88,7 +83,7 @@ def test_a_volunteer_never_sees_another_volunteers_claim_or_anything_unpublished
 
 def test_the_search_page_has_filters_facets_and_escaped_snippets(world, browser, make_claim, run_jobs, make_user):
     make_claim("<script>alert('x')</script> vaccine rumour with markup")
-    run_jobs()
+    run_jobs(scheduled=True)
     page = browser(make_user("reviewer"))
     html = page.get("/search?q=vaccine").get_data(as_text=True)
     assert "<script>alert" not in html
@@ -161,7 +156,10 @@ def test_the_index_is_rebuilt_when_missing_or_corrupt(world, app, api_client, ma
         if path.is_file() and path.suffix in (".toc", ".seg", ".pst", ".trm"):
             path.write_bytes(b"garbage")
     assert staff.get("/api/search?q=vaccine").json["total"] == before
-    assert staff.get("/healthz").json["checks"]["index"].startswith("ok")
+    health = staff.get("/healthz")
+    assert health.status_code == 200, health.json
+    assert health.json["checks"]["index"]["ok"] is True
+    assert health.json["checks"]["index"]["documents"] == 6  # 4 claims, 2 rebuttals
 
 
 def test_many_changes_at_once_lose_nothing(app, api_client, make_user):

@@ -586,11 +586,40 @@ def test_an_index_removed_under_a_running_instance_recovers_on_next_use(tmp_path
     ix = SearchIndex(tmp_path / "index", rebuild_source=source_docs)
     assert ix.search("recovered", viewer=STAFF).total == 2
     shutil.rmtree(tmp_path / "index")
-    assert ix.search("recovered", viewer=STAFF).total == 2
+    assert ix.search("recovered", viewer=STAFF).notice == "rebuilding"  # answered at once
+    assert ix.wait_for_rebuild(timeout=30)
+    found = ix.search("recovered", viewer=STAFF)
+    assert (found.total, found.notice) == (2, None)
     shutil.rmtree(tmp_path / "index")
     ix.update([claim(3, "recovered too")])
     assert ix.search("recovered", viewer=STAFF).total == 3
     assert [m.key for m in ix.similar("recovered hoax", [])][:1] == ["claim:1"]
+    ix.close()
+
+
+def test_searches_during_a_background_rebuild_answer_with_a_notice_and_health_says_so(tmp_path: Path) -> None:
+    release = threading.Event()
+    reading = threading.Event()
+
+    def slow_source() -> Iterator[dict]:
+        reading.set()
+        assert release.wait(30)
+        yield from source_docs()
+
+    ix = SearchIndex(tmp_path / "index", rebuild_source=source_docs)
+    ix._source = slow_source  # noqa: SLF001 - the next rebuild reads slowly
+    shutil.rmtree(tmp_path / "index")
+    for _ in range(3):  # every search meanwhile answers at once; one rebuild runs
+        page = ix.search("recovered", viewer=ANONYMOUS)
+        assert (page.total, page.results, page.notice) == (0, [], "rebuilding")
+        assert ix.similar("recovered hoax") == []
+    assert reading.wait(10) and ix.rebuilding
+    health = ix.health()
+    assert (health.ok, health.rebuilding) == (False, True)
+    release.set()
+    assert ix.wait_for_rebuild(timeout=30)
+    assert ix.search("recovered", viewer=STAFF).total == 2
+    assert ix.health().ok
     ix.close()
 
 

@@ -204,3 +204,24 @@ def test_similarity_is_symmetric_and_bounded() -> None:
     assert 0.5 < similarity(a, b) < 1.0
     assert similarity(a, near_tokens("क्रिकेट मैच में भारत की जीत")) < 0.2
     assert similarity([], a) == 0.0
+
+
+def test_word_frequencies_stay_right_across_commits_and_segments(tmp_path: Path) -> None:
+    """Frequencies are kept per segment across readers: after more commits (new segments, a
+    deletion) each word's count is still the whole index's, as Whoosh counts it."""
+    from factcheck.search.similar import _Idf
+
+    ix = SearchIndex(tmp_path / "index")
+    words = ["flood", "bank", "vaccine", "मोदी", "rumour"]
+    for commit in range(4):
+        ix.update([claim(commit * 10 + n, f"{words[n % 5]} {words[(n + commit) % 5]} story {commit}")
+                   for n in range(5)])
+        if commit == 2:
+            ix.delete([f"claim:{commit * 10}"])
+        searcher = ix._searcher()
+        idf = _Idf(searcher)
+        reader = searcher.reader()
+        for word in [*words, "story", "nothing"]:
+            assert idf.frequency(word) == reader.doc_frequency("body", word), (commit, word)
+    assert len(reader.leaf_readers()) > 1  # several segments, each with its own kept frequencies
+    ix.close()
