@@ -1,10 +1,12 @@
 """Archive benchmark: all 181 pages of pages-zyte, served from a local server, archived end to end
 through the queue by the in-process worker (as `factcheck serve` runs it).
 
-Run on demand: .venv/bin/python bench/archive.py [--workers 2] [--pages 181]
-Prints pages/s (filing to the last capture committed, and when all are searchable), the median and
-p95 per-page time split into fetch / extract / store, peak RSS, and the word-level F1 of the
-extracted text against ground-truth.json.
+Run on demand: .venv/bin/python bench/archive.py [--workers 3] [--pages 181] [--corpus DIR]
+Prints pages/s on an honest clock: from the worker's start (the extraction processes' warm-up
+included, as a server's first captures pay it) until every page is captured *and searchable*; the
+rate to the last capture committed for comparison; the median and p95 per-page time split into
+fetch / extract / store, peak RSS, and the word-level F1 of the extracted text against
+ground-truth.json.
 """
 
 from __future__ import annotations
@@ -24,19 +26,20 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import func, select  # noqa: E402
+from sqlalchemy import func, select
 
-from factcheck import create_app, db  # noqa: E402
-from factcheck.accounts.models import User  # noqa: E402
-from factcheck.archive import extract_pool  # noqa: E402
-from factcheck.archive.models import Snapshot, State  # noqa: E402
-from factcheck.archive.quality import word_f1  # noqa: E402
-from factcheck.audit import Event  # noqa: E402
-from factcheck.claims.operations import ClaimInput, file_claim  # noqa: E402
-from factcheck.config import PROJECT_ROOT, Config  # noqa: E402
-from factcheck.jobs import BackgroundWorker  # noqa: E402
-from factcheck.migrate import upgrade  # noqa: E402
-from factcheck.search.models import IndexRequest  # noqa: E402
+from factcheck import create_app, db
+from factcheck.accounts.models import User
+from factcheck.archive import extract_pool
+from factcheck.archive.models import Snapshot, State
+from factcheck.archive.quality import word_f1
+from factcheck.audit import Event
+from factcheck.claims.operations import ClaimInput, file_claim
+from factcheck.config import PROJECT_ROOT, Config
+from factcheck.jobs import BackgroundWorker
+from factcheck.migrate import upgrade
+from factcheck.search.models import IndexRequest
+from tests.httpserver import stay_on_loopback
 
 CORPUS = PROJECT_ROOT.parent / "shared" / "corpus" / "pages-zyte"
 
@@ -66,14 +69,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workers", type=int, default=3, help="in-process worker threads")
     parser.add_argument("--pages", type=int, default=181)
+    parser.add_argument("--extract-processes", type=int, default=None,
+                        help="FACTCHECK_EXTRACT_PROCESSES (default: one less than the cores)")
+    parser.add_argument("--corpus", type=Path, default=CORPUS, help="the pages-zyte folder of the shared corpus")
     args = parser.parse_args()
-    if not CORPUS.is_dir():
-        sys.exit(f"the corpus is absent: {CORPUS}")
-    truth = json.loads((CORPUS / "ground-truth.json").read_text(encoding="utf-8"))
+    stay_on_loopback()  # names beyond loopback do not resolve: a job never leaves the machine
+    corpus = args.corpus
+    if not corpus.is_dir():
+        sys.exit(f"the corpus is absent: {corpus}")
+    truth = json.loads((corpus / "ground-truth.json").read_text(encoding="utf-8"))
     page_ids = sorted(truth)[: args.pages]
 
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
-                                             functools.partial(_Quiet, directory=str(CORPUS / "html")))
+                                             functools.partial(_Quiet, directory=str(corpus / "html")))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     host, port = server.server_address[:2]
 
@@ -87,19 +95,20 @@ def main() -> None:
         upgrade(database)
         config = Config(instance_dir=instance, database_url=database, index_dir=instance / "index",
                         archive_dir=instance / "archive", queue_url=f"sqlite:///{instance / 'queue.db'}",
-                        secret_key="bench", fetch_allow=frozenset({f"{host}:{port}"}))
+                        secret_key="bench", fetch_allow=frozenset({f"{host}:{port}"}),
+                        extract_processes=args.extract_processes)
         app = create_app(config)
         with app.app_context():
             user = User(email="bench@example.org", role="reviewer", password_hash="x")
             db.session().add(user)
             db.commit()
 
-        # Start the extraction processes first: a one-off cost at a server's first capture.
-        extract_pool.extract(b"<html><body><p>warm up</p></body></html>", "http://example.org/", None)
-        worker = BackgroundWorker(app.extensions["factcheck.queue"], workers=args.workers)
-        worker.start()
+        # The clock starts with the worker: the extraction processes' start (a server's first
+        # captures wait for it too) counts.
         started = time.perf_counter()
         started_at = db.utcnow()
+        worker = BackgroundWorker(app.extensions["factcheck.queue"], workers=args.workers)
+        worker.start()
         with app.test_request_context():
             for start in range(0, len(page_ids), 10):
                 urls = tuple(f"http://{host}:{port}/{page_id}.html" for page_id in page_ids[start:start + 10])
@@ -135,8 +144,9 @@ def main() -> None:
     children_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(f"pages: {len(snapshots)} filed in {filed - started:.2f} s, {len(archived)} archived, "
           f"{len(snapshots) - len(archived)} failed")
-    print(f"end to end: {elapsed:.2f} s = {len(snapshots) / elapsed:.1f} pages/s "
-          f"({args.workers} in-process worker threads), all searchable after {indexed:.2f} s")
+    print(f"until all searchable: {indexed:.2f} s = {len(snapshots) / indexed:.1f} pages/s "
+          f"({args.workers} in-process worker threads, warm-up included)")
+    print(f"  (until the last capture committed: {elapsed:.2f} s = {len(snapshots) / elapsed:.1f} pages/s)")
     for phase in ("fetch", "extract", "store"):
         values = [row[phase] * 1000 for row in timings.rows]
         print(f"  {phase:8s} median {statistics.median(values):7.1f} ms   p95 {percentile(values, 0.95):7.1f} ms")

@@ -19,10 +19,10 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT))
 
-import trafilatura  # noqa: E402
+import trafilatura
 
 from factcheck.archive.extract import extract_html
-from factcheck.archive.quality import word_f1  # noqa: E402
+from factcheck.archive.quality import word_f1
 
 CORPUS = PROJECT_ROOT.parent / "shared" / "corpus" / "pages-zyte"
 

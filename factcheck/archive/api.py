@@ -4,31 +4,34 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, send_file
+from flask import send_file
 from flask_login import current_user
 
-from factcheck.api import json_response, route
-from factcheck.archive.operations import get_snapshot, get_source, rearchive, snapshot_as_dict
+from factcheck.api import Routes, json_response
+from factcheck.archive.operations import get_snapshot, get_source, rearchive
+from factcheck.archive.serialise import snapshot_as_dict
+from factcheck.archive.store import current_archive
 from factcheck.errors import NotFound
 
+routes = Routes("archive")
 EXTENSIONS = {"text/html": "html", "application/xhtml+xml": "xhtml", "application/pdf": "pdf",
               "image/png": "png", "image/jpeg": "jpg", "image/webp": "webp", "image/gif": "gif",
               "text/plain": "txt", "application/json": "json"}
 
 
-@route("/snapshots/<id:snapshot_id>", "GET", summary="A snapshot's metadata and extracted text", tag="archive",
+@routes.route("/snapshots/<id:snapshot_id>", "GET", summary="A snapshot's metadata and extracted text", tag="archive",
        is_public=True)
 def get_snapshot_metadata(snapshot_id: int) -> Any:
     return json_response(snapshot_as_dict(get_snapshot(current_user, snapshot_id), detail=True))
 
 
-@route("/snapshots/<id:snapshot_id>/raw", "GET", summary="The archived body, as an attachment",
+@routes.route("/snapshots/<id:snapshot_id>/raw", "GET", summary="The archived body, as an attachment",
        responses={200: "the body exactly as archived"}, tag="archive", is_public=True)
 def snapshot_raw(snapshot_id: int) -> Any:
     snapshot = get_snapshot(current_user, snapshot_id)
     if snapshot.sha256 is None:
         raise NotFound("this snapshot has no archived body")
-    blobs = current_app.extensions["factcheck.archive"].blobs
+    blobs = current_archive().blobs
     extension = EXTENSIONS.get(snapshot.content_type or "", "bin")
     response = send_file(blobs.path(snapshot.sha256), mimetype=snapshot.content_type or "application/octet-stream",
                          as_attachment=True, download_name=f"snapshot-{snapshot.id}.{extension}",
@@ -39,7 +42,7 @@ def snapshot_raw(snapshot_id: int) -> Any:
     return response
 
 
-@route("/sources/<id:source_id>/snapshots", "POST", summary="Archive a source again (reviewer+)",
+@routes.route("/sources/<id:source_id>/snapshots", "POST", summary="Archive a source again (reviewer+)",
        responses={202: "the new pending snapshot"}, tag="archive")
 def archive_source(source_id: int) -> Any:
     snapshot = rearchive(current_user, get_source(current_user, source_id))

@@ -5,6 +5,11 @@ slow: (1) take a lease on the pending snapshot, (2) record the blob it is about 
 in the snapshot. It is idempotent: a snapshot that is no longer pending is left alone, a run that
 finds another's live lease steps aside, and a run that died after writing its blob but before
 committing has that blob and WARC removed by the next run, so nothing is duplicated or orphaned.
+
+When the archive cannot store what was fetched (its disk is full, a file is too large for it), the
+run removes what it wrote, leaves the snapshot pending with the reason in its ``error_message``
+(:data:`STORAGE_FAILURE`) and queues a retry for later, without using up the snapshot's attempts:
+the site did nothing wrong, and the capture succeeds once there is room again.
 """
 
 from __future__ import annotations
@@ -16,8 +21,6 @@ import os
 import socket
 import time
 import uuid
-from dataclasses import dataclass
-from pathlib import Path
 
 from sqlalchemy import exists, or_, select
 
@@ -27,28 +30,20 @@ from factcheck.archive import extract_pool, warc
 from factcheck.archive.extract import Extracted, looks_like_html
 from factcheck.archive.fetch import FetchError, FetchPolicy, FetchResult, fetch
 from factcheck.archive.models import Snapshot, State
+from factcheck.archive.store import Archive
 from factcheck.audit import record_event
 from factcheck.claims.models import Screenshot, Source
 from factcheck.jobs import get_queue
-from factcheck.storage import BlobStore
+from factcheck.storage import no_room
 
 log = logging.getLogger(__name__)
 CAPTURE_JOB = "archive.capture"
 MAX_ATTEMPTS = 3
 RETRY_DELAYS = (5.0, 30.0)  # seconds before the 2nd and 3rd attempts
 LEASE_MARGIN = dt.timedelta(seconds=15)
-
-
-@dataclass(frozen=True)
-class Archive:
-    """Where captures are kept: the blob store and the WARC folder."""
-
-    blobs: BlobStore
-    warc_dir: Path
-
-    @classmethod
-    def at(cls, archive_dir: Path) -> Archive:
-        return cls(BlobStore(archive_dir / "blobs"), archive_dir / "warc")
+STORAGE_RETRY_DELAY = 120.0  # seconds before trying again to store a capture the disk had no room for
+STORAGE_FAILURE = "storage: "  # how a pending snapshot's error_message starts when storing failed
+_RUNNING: set[str] = set()  # the lease tokens of this process's captures now running
 
 
 def request_capture(url: str, *, source: Source | None = None, actor: User | None = None) -> Snapshot:
@@ -67,6 +62,16 @@ def capture(snapshot_id: int, policy: FetchPolicy, archive: Archive) -> Snapshot
     if lease is None:
         return None
     token, url = lease
+    _RUNNING.add(token)
+    try:
+        return _capture_leased(snapshot_id, token, url, policy, archive)
+    finally:
+        # A run that failed on the database (restarting) leaves its lease behind: it is not
+        # live any more, so the job's retry takes it over at once.
+        _RUNNING.discard(token)
+
+
+def _capture_leased(snapshot_id: int, token: str, url: str, policy: FetchPolicy, archive: Archive) -> Snapshot | None:
     started = time.perf_counter()
     try:
         result = fetch(url, policy)
@@ -78,8 +83,11 @@ def capture(snapshot_id: int, policy: FetchPolicy, archive: Archive) -> Snapshot
     sha256 = hashlib.sha256(result.body).hexdigest()
     if not _stage(snapshot_id, token, sha256):
         return None
-    archive.blobs.put(result.body)
-    name = warc.write_warc(archive.warc_dir, snapshot_id, result, {"sha256": sha256})
+    try:  # each write is all or nothing (a temporary file, renamed into place)
+        archive.blobs.put(result.body)
+        name = warc.write_warc(archive.warc_dir, snapshot_id, result, {"sha256": sha256})
+    except OSError as error:  # ENOSPC, EDQUOT, EFBIG, EIO: nothing half-written is left
+        return _record_storage_failure(snapshot_id, token, error, archive)
     snapshot = _record_success(snapshot_id, token, result, extracted, sha256, name)
     timings = {"fetch": fetched - started, "extract": extracted_at - fetched,
                "store": time.perf_counter() - extracted_at}
@@ -101,7 +109,12 @@ def _take_lease(snapshot_id: int, policy: FetchPolicy, archive: Archive) -> tupl
         db.rollback()
         return None
     if lease_is_live(snapshot, now):
-        db.rollback()  # another run is at work on it
+        # Another run holds it, perhaps one in another worker that the database failed under
+        # (its lease outlives it there): look again when the lease ends, so that the capture
+        # is not left to the sweeper if that run never finishes it.
+        wait = (snapshot.lease_until - now).total_seconds() if snapshot.lease_until else 0
+        db.rollback()
+        get_queue().enqueue(CAPTURE_JOB, snapshot_id, delay=max(1.0, wait + 1.0))
         return None
     if snapshot.staged_sha256 is not None:
         _discard_staged(snapshot, archive)
@@ -116,12 +129,15 @@ def _take_lease(snapshot_id: int, policy: FetchPolicy, archive: Archive) -> tupl
 
 def lease_is_live(snapshot: Snapshot, now: dt.datetime) -> bool:
     """Whether another run holds ``snapshot``: its lease has not run out and, when it was taken
-    on this host, its process is still alive (a killed worker's lease is released at once)."""
+    on this host, its process is still alive (a killed worker's lease is released at once) and,
+    when taken by this process, its run has not ended (one the database failed under)."""
     if snapshot.lease_token is None or snapshot.lease_until is None or snapshot.lease_until <= now:
         return False
     host, _, rest = snapshot.lease_token.partition("/")
     pid = rest.partition("/")[0]
-    if host == socket.gethostname()[:40] and pid.isdigit() and int(pid) != os.getpid():
+    if host == socket.gethostname()[:40] and pid.isdigit():
+        if int(pid) == os.getpid():
+            return snapshot.lease_token in _RUNNING
         return _process_alive(int(pid))
     return True
 
@@ -201,6 +217,8 @@ def _record_success(snapshot_id: int, token: str, result: FetchResult, extracted
     _fill_response(snapshot, result)
     snapshot.sha256 = sha256
     snapshot.warc_name = name
+    if storage_failure(snapshot):
+        snapshot.error_message = ""  # the room was found: the earlier failure no longer applies
     if extracted is not None:
         snapshot.charset = extracted.charset
         snapshot.title = extracted.title
@@ -244,12 +262,44 @@ def _record_failure(snapshot_id: int, token: str, error: FetchError, archive: Ar
     return snapshot
 
 
+def _record_storage_failure(snapshot_id: int, token: str, error: OSError, archive: Archive) -> Snapshot | None:
+    """The archive could not store a capture: remove the blob and WARC this run may have written
+    (unless others use that blob), keep the snapshot pending with the reason, and try again in
+    :data:`STORAGE_RETRY_DELAY` seconds. The attempt does not count against the site."""
+    log.error("could not store the capture of snapshot %s (%s); retrying in %.0f s",
+              snapshot_id, error, STORAGE_RETRY_DELAY)
+    snapshot = _holding(snapshot_id, token)
+    if snapshot is None:
+        return None  # another run holds it now and cleans up what was staged
+    _discard_staged(snapshot, archive)
+    snapshot.attempts = max(0, snapshot.attempts - 1)
+    snapshot.lease_token = None
+    snapshot.lease_until = db.utcnow() + dt.timedelta(seconds=STORAGE_RETRY_DELAY)
+    snapshot.error_message = f"{STORAGE_FAILURE}{_storage_problem(error)}: {error.strerror or error}"
+    get_queue().enqueue_after_commit(CAPTURE_JOB, snapshot_id, delay=STORAGE_RETRY_DELAY)
+    db.commit()
+    return snapshot
+
+
+def _storage_problem(error: OSError) -> str:
+    """``full`` when the disk (or the quota) has no room left, ``error`` for any other failure."""
+    return "full" if no_room(error) else "error"
+
+
+def storage_failure(snapshot: Snapshot) -> str | None:
+    """``full`` or ``error`` when a pending snapshot waits because the archive could not store it."""
+    if snapshot.state != State.PENDING or not (snapshot.error_message or "").startswith(STORAGE_FAILURE):
+        return None
+    return snapshot.error_message.removeprefix(STORAGE_FAILURE).partition(":")[0]
+
+
 def _finish(snapshot: Snapshot, state: State) -> None:
     snapshot.state = state.value
     snapshot.lease_token = snapshot.lease_until = snapshot.staged_sha256 = None
     record_event("snapshot_" + state.value, actor=None,
                  claim_id=snapshot.source.claim_id if snapshot.source else None,
-                 snapshot_id=snapshot.id, url=snapshot.url, error_kind=snapshot.error_kind)
+                 snapshot_id=snapshot.id, url=snapshot.url, error_kind=snapshot.error_kind,
+                 http_status=snapshot.http_status)
     db.commit()
 
 

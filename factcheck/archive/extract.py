@@ -21,6 +21,7 @@ import warnings
 from bisect import bisect_right
 from copy import deepcopy
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import lxml.html
@@ -43,7 +44,7 @@ MAX_LINKS = 1000
 # the article. Tables often are (figures, results), except on pages laid out with tables inside
 # tables, where "tables" are the whole page: see _main_text. Deduplication stays off: its cache
 # is shared across documents, so a page's text would depend on the pages that went before it.
-TRAFILATURA_OPTIONS = {
+TRAFILATURA_OPTIONS: dict[str, Any] = {
     "fast": True,
     "favor_recall": True,
     "include_comments": False,
@@ -52,7 +53,7 @@ TRAFILATURA_OPTIONS = {
 # The original publication date, not the last update. Without the extensive search (free text,
 # copyright lines) htmldate finds as many of the corpus's dates right and half as many wrong:
 # a blog's founding year or a copyright year given as the date is worse evidence than none.
-HTMLDATE_OPTIONS = {"original_date": True, "extensive_search": False, "outputformat": "%Y-%m-%d"}
+HTMLDATE_OPTIONS: dict[str, Any] = {"original_date": True, "extensive_search": False, "outputformat": "%Y-%m-%d"}
 
 
 @dataclass(frozen=True)
@@ -75,10 +76,7 @@ class Extracted:
 
 def extract_html(body: bytes, *, url: str, declared_charset: str | None = None) -> Extracted:
     """Decode and parse an HTML body fetched from ``url``; never raises on odd bytes."""
-    text, charset = decode_html(body, declared_charset)
-    # Valid UTF-8 (no BOM) is parsed as it came; anything else is parsed as re-encoded text.
-    utf8 = body if charset == "utf-8" and not body.startswith(codecs.BOM_UTF8) else None
-    tree = _parse(text, utf8)
+    tree, text, charset = _decoded_tree(body, declared_charset)
     if tree is None:
         return _empty(charset)
 
@@ -158,6 +156,15 @@ _LEADING_DECLARATIONS = re.compile(r"\s*(?:<\?xml[^>]*>\s*)?(?:<!doctype[^>]*>)?
 _LEADING_DECLARATIONS_BYTES = re.compile(rb"\s*(?:<\?xml[^>]*>\s*)?(?:<!doctype[^>]*>)?", re.IGNORECASE)
 
 
+def _decoded_tree(body: bytes, declared_charset: str | None) -> tuple[HtmlElement | None, str, str]:
+    """The page's tree (None when there is nothing to parse), its text and the charset it was
+    decoded with."""
+    text, charset = decode_html(body, declared_charset)
+    # Valid UTF-8 (no BOM) is parsed as it came; anything else is parsed as re-encoded text.
+    utf8 = body if charset == "utf-8" and not body.startswith(codecs.BOM_UTF8) else None
+    return _parse(text, utf8), text, charset
+
+
 def _parse(text: str, utf8: bytes | None = None) -> HtmlElement | None:
     """One lxml tree for the page; ``utf8``, when given, is ``text`` already encoded."""
     data = utf8 if utf8 is not None else text.encode("utf-8", errors="replace")
@@ -173,8 +180,10 @@ def _parse(text: str, utf8: bytes | None = None) -> HtmlElement | None:
     if not data or data.isspace():
         return None
     # A parser per call: lxml parsers must not be shared between threads.
+    # huge_tree: libxml2 otherwise stops at 256 levels of nesting and drops the rest of the page,
+    # which a hoax page could use to hide its text from the archive and from search.
     parser = HTMLParser(collect_ids=False, default_doctype=False, encoding="utf-8",
-                        remove_comments=True, remove_pis=True)
+                        remove_comments=True, remove_pis=True, huge_tree=True)
     try:
         return lxml.html.document_fromstring(data, parser=parser)
     except (ParserError, ValueError):
@@ -222,6 +231,64 @@ _ORIGIN = re.compile(r"https?://[a-z0-9.-]+(?::[0-9]{1,5})?(?=[/?#]|$)", re.IGNO
 _PLAIN_ROOT_RELATIVE = re.compile(r"/(?![/\\.])(?:(?!/\.)[^\s\\])*")
 _TABS_AND_NEWLINES = dict.fromkeys(map(ord, "\t\n\r"))
 _BAD_HOST = re.compile(r"[\s\\<>\"{}|^`%@/]")
+
+
+# -- the article's pictures ------------------------------------------------------------------
+
+MAX_ARTICLE_IMAGES = 3
+MIN_PICTURE_SIDE = 100  # pixels: an image declared smaller is an icon, an avatar or a tracking pixel
+# Where a page keeps what is not its article: a logo, a menu, an author's photo, a sidebar.
+_NOT_ARTICLE = frozenset({"nav", "header", "footer", "aside", "form", "noscript", "template"})
+# Where lazy-loading pages keep the real address while ``src`` holds a placeholder.
+_LAZY_SOURCES = ("data-src", "data-lazy-src", "data-original", "data-lazy")
+_VECTOR = re.compile(r"\.svgz?(?:[?#]|$)", re.IGNORECASE)
+
+
+def article_images(body: bytes, *, url: str, declared_charset: str | None = None,
+                   limit: int = MAX_ARTICLE_IMAGES) -> list[str]:
+    """The absolute http(s) addresses of the pictures an HTML page's article shows, in page order,
+    each once, at most ``limit``: the ``<img>`` of its ``<article>`` (else ``<main>``, else the
+    body) outside navigation, headers, footers and asides, not declared smaller than
+    :data:`MIN_PICTURE_SIDE`, not vector art. Never raises on odd bytes."""
+    tree, _text, _charset = _decoded_tree(body, declared_charset)
+    if tree is None:
+        return []
+    base = _base_url(tree, url)
+    container = next((element for element in map(tree.find, (".//article", ".//main", ".//body"))
+                      if element is not None), tree)
+    pictures: dict[str, None] = {}
+    for image in container.iter("img"):
+        if len(pictures) >= limit:
+            break
+        if _declared_small(image) or any(parent.tag in _NOT_ARTICLE for parent in image.iterancestors()):
+            continue
+        address = _picture_address(image, base)
+        if address is not None and not _VECTOR.search(address):
+            pictures.setdefault(address, None)
+    return list(pictures)
+
+
+def _declared_small(image: HtmlElement) -> bool:
+    for side in ("width", "height"):
+        value = (image.get(side) or "").strip().removesuffix("px")
+        if value.isdigit() and int(value) < MIN_PICTURE_SIDE:
+            return True
+    return False
+
+
+def _picture_address(image: HtmlElement, base: str) -> str | None:
+    """The real address of an ``<img>``: its ``src`` unless that is a placeholder (a ``data:``
+    URL), else a lazy-loading attribute's, else the last (usually largest) ``srcset`` entry's."""
+    candidates = [image.get("src"), *(image.get(name) for name in _LAZY_SOURCES)]
+    srcset = image.get("srcset") or image.get("data-srcset")
+    if srcset:
+        candidates.append(srcset.split(",")[-1].strip().split(" ")[0])
+    for candidate in candidates:
+        if candidate and not candidate.strip().lower().startswith("data:"):
+            address = _absolute(base, candidate)
+            if address is not None:
+                return address
+    return None
 
 
 def _base_url(tree: HtmlElement, url: str) -> str:
@@ -365,8 +432,8 @@ def _byline_in_page(tree: HtmlElement) -> str | None:
             continue
         for level in _author_levels(element, tag):
             candidates[level].append(element)
-    for level in candidates:
-        for element in level:
+    for found in candidates:
+        for element in found:
             if any(ancestor in discarded for ancestor in element.iterancestors()):
                 continue
             content = _text_without(element, discarded)
@@ -546,12 +613,16 @@ _SPACES = re.compile(r"[^\S\n]+")
 def _main_text(tree: HtmlElement, url: str) -> str:
     layout_tables = _NESTED_TABLE(tree)
     document = bare_extraction(tree, url=url, include_tables=not layout_tables, **TRAFILATURA_OPTIONS)
-    return (document.text or "").strip() if document is not None else ""
+    if document is None:
+        return ""
+    text = document.get("text") if isinstance(document, dict) else document.text
+    return (text or "").strip()
 
 
 def _fallback_text(text: str) -> str:
     """The text of ``<article>``, ``<main>`` or ``<body>`` without scripts, styles and navigation."""
-    markup = text[_LEADING_DECLARATIONS.match(text).end():]
+    declarations = _LEADING_DECLARATIONS.match(text)  # it matches the empty string at worst
+    markup = text[declarations.end() if declarations else 0:]
     if "<" not in markup:
         return _tidy(markup)
     if not markup.lstrip().startswith("<"):

@@ -44,7 +44,8 @@ def _get_pool() -> ProcessPoolExecutor | None:
         return None  # one core: a process would only add the cost of sending the page
     with _lock:
         if _pool is None:
-            _pool = ProcessPoolExecutor(max_workers=size(), mp_context=multiprocessing.get_context("spawn"))
+            _pool = ProcessPoolExecutor(max_workers=size(), mp_context=multiprocessing.get_context("spawn"),
+                                        initializer=_yield_to_requests)
             atexit.register(shutdown)
         return _pool
 
@@ -77,3 +78,14 @@ def shutdown() -> None:
         pool, _pool = _pool, None
     if pool is not None:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+BACKGROUND_NICENESS = 10
+
+
+def _yield_to_requests() -> None:
+    """Extraction is background work: on a busy machine, people's requests get the CPU first."""
+    try:
+        os.nice(BACKGROUND_NICENESS)
+    except OSError:  # not allowed here: run at the normal priority
+        pass

@@ -12,7 +12,7 @@ from __future__ import annotations
 import ipaddress
 import socket
 from collections.abc import Iterable
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
@@ -159,9 +159,10 @@ class _PinnedConnectionMixin:
                 continue
             self.peer = format_peer(address, self.port)
             return sock
+        connection = cast(HTTPConnection, self)  # this mixin is only ever part of an HTTPConnection
         if isinstance(error, TimeoutError):
-            raise ConnectTimeoutError(self, f"connection to {self.host} timed out") from error
-        raise NewConnectionError(self, f"failed to connect to {self.host}: {error}") from error
+            raise ConnectTimeoutError(connection, f"connection to {self.host} timed out") from error
+        raise NewConnectionError(connection, f"failed to connect to {self.host}: {error}") from error
 
     def _connect_to(self, address: IPAddress) -> socket.socket:
         family = socket.AF_INET6 if address.version == 6 else socket.AF_INET
@@ -173,7 +174,7 @@ class _PinnedConnectionMixin:
             sock.connect((str(address), self.port))
             peer_host, peer_port = sock.getpeername()[:2]
             if parse_ip_literal(peer_host) != address or peer_port != self.port:
-                raise PeerMismatch(self, f"connected to {peer_host}:{peer_port}, not {address}")
+                raise PeerMismatch(cast(HTTPConnection, self), f"connected to {peer_host}:{peer_port}, not {address}")
             self.deadline.watch(sock)
         except BaseException:
             sock.close()
@@ -183,6 +184,7 @@ class _PinnedConnectionMixin:
     def getresponse(self) -> Any:
         # urllib3 sets the read timeout from the value computed when the hop began.
         self.timeout = _bounded(self.timeout, self.deadline.remaining())
+        # mypy sees only the mixin, whose bases have no getresponse; HTTPConnection's follows it.
         return super().getresponse()  # type: ignore[misc]
 
 

@@ -11,7 +11,7 @@ import enum
 from typing import Any
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text
-from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from factcheck.accounts.models import User
 from factcheck.archive.fetch import ERROR_KINDS
@@ -78,12 +78,8 @@ class Snapshot(Base):
     language: Mapped[str | None] = mapped_column(String(16))
     links: Mapped[list[str]] = mapped_column(JSON, default=list)
 
-    source: Mapped[Source | None] = relationship(backref=backref("snapshots", order_by="Snapshot.id"))
+    source: Mapped[Source | None] = relationship(back_populates="snapshots")
     requested_by: Mapped[User | None] = relationship()
-
-    @property
-    def is_html(self) -> bool:
-        return (self.content_type or "") in ("text/html", "application/xhtml+xml")
 
     def __repr__(self) -> str:
         return f"<Snapshot {self.id} {self.state} {self.url}>"

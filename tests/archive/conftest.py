@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from factcheck import create_app, db
+from factcheck import close_app, create_app
 from tests.httpserver import HTTPTestServer
 
 
@@ -22,14 +22,4 @@ def app(config: Any, site: HTTPTestServer) -> Iterator[Any]:
     """The app, allowed to fetch from ``site`` (and nowhere else on this machine)."""
     application = create_app(config.replace(fetch_allow=frozenset({site.allow_entry}), fetch_timeout=5.0))
     yield application
-    application.extensions[db.EXTENSION_KEY].dispose()
-
-
-@pytest.fixture
-def run_jobs(app: Any) -> Callable[..., int]:
-    """Run every queued job (and, with ``scheduled=True``, the retries scheduled for later)."""
-
-    def run(scheduled: bool = False) -> int:
-        return app.extensions["factcheck.queue"].run_pending(scheduled=scheduled)
-
-    return run
+    close_app(application)

@@ -459,3 +459,30 @@ def test_byline_search_agrees_with_trafilatura_extract_author() -> None:
             different.append((url, theirs, ours))
     assert not different
     assert found > 20  # the comparison covers pages where there is a byline to find
+
+
+def test_text_nested_deeper_than_libxml2s_default_limit_is_kept():
+    """libxml2 stops at 256 levels unless told otherwise, dropping what follows."""
+    deep = ("<div>" * 400 + '<p>Hidden deep inside the page, <a href="https://hidden.example/proof">the proof</a>.'
+            "</p>" + "</div>" * 400)
+    html = (f'<html><head><title>Deep</title></head><body>{deep}<p>And the end of the page, '
+            f'<a href="https://end.example/last">last link</a>.</p></body></html>')
+    extracted = extract_html(html.encode(), url="https://example.com/deep")
+    assert "Hidden deep inside the page" in extracted.text
+    assert "And the end of the page" in extracted.text
+    assert {"https://hidden.example/proof", "https://end.example/last"} <= set(extracted.links)
+
+
+def test_an_articles_pictures_are_found_in_order_resolved_and_capped():
+    from factcheck.archive.extract import article_images
+
+    page = b"""<html><head><base href="https://news.example/a/"></head><body>
+      <header><img src="masthead.jpg"></header><main><article>
+      <img srcset="small.jpg 300w, large.jpg 900w" src="data:image/gif;base64,R0l">
+      <img src="chart.svg?v=2"><img src="icon.png" width="32px"><a href="/full"><img src="linked.jpg"></a>
+      <img src="linked.jpg"><img src="fourth.jpg"><img src="fifth.jpg"></article></main></body></html>"""
+    assert article_images(page, url="https://news.example/a/story") == [
+        "https://news.example/a/large.jpg", "https://news.example/a/linked.jpg", "https://news.example/a/fourth.jpg"]
+    assert len(article_images(page, url="https://news.example/", limit=10)) == 4
+    assert isinstance(article_images(b"\x00\xff\xfe<img src=x>\xc3", url="https://x.example/"), list)  # no raise
+    assert article_images(b"<p>no pictures</p><img src='javascript:alert(1)'>", url="https://x.example/") == []

@@ -3,8 +3,10 @@ leaves no orphan files. Real worker processes (``factcheck worker``), a real que
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -13,6 +15,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from factcheck import db
+from factcheck.archive.capture import CAPTURE_JOB
 from factcheck.archive.models import Snapshot
 from tests.httpserver import drip, respond
 
@@ -73,8 +76,34 @@ def test_a_killed_worker_leaves_nothing_behind(app, site, config, api_client, ma
     assert done.state == "archived", output
     assert done.title == "Viral story"
     assert done.attempts == 2
-    assert "Requeued 1 unfinished captures" in output
+    assert "Requeued 1 unfinished jobs" in output
     files = sorted(p.relative_to(config.archive_dir) for p in config.archive_dir.rglob("*") if p.is_file())
     assert [p.name for p in files] == [done.sha256, f"{done.id}.warc.gz"]
     with app.app_context():
         assert len(db.session().scalars(select(Snapshot)).all()) == 1
+
+
+def test_a_capture_held_by_another_live_run_looks_again_when_its_lease_ends(app, site, api_client, make_user,
+                                                                             run_jobs):
+    """Two workers: the run that held the lease died on the database in the other process (alive),
+    so its lease outlives it there. The capture job that finds it waits for the lease's end
+    instead of ending, and completes then."""
+    site.route("/story", respond(STORY, content_type="text/html; charset=utf-8"))
+    api_client(make_user("volunteer")).post(
+        "/api/claims", json={"text": "is this true?", "urls": [site.url("/story")], "platform": "whatsapp"})
+    lease_until = db.utcnow() + dt.timedelta(seconds=45)
+    with app.app_context():
+        snapshot = db.session().scalars(select(Snapshot)).one()
+        snapshot.lease_token = f"{socket.gethostname()[:40]}/{os.getppid()}/other-run"  # a live process
+        snapshot.lease_until = lease_until
+        db.commit()
+    run_jobs()
+    assert snapshot_state(app).state == "pending" and not site.requests
+    huey = app.extensions["factcheck.queue"].huey
+    [waiting] = [task for task in huey.scheduled() if task.name == CAPTURE_JOB]
+    assert abs((waiting.eta.replace(tzinfo=dt.UTC) - lease_until).total_seconds() - 1) < 2
+    with app.app_context():  # the lease ran out, the other run never came back
+        db.session().scalars(select(Snapshot)).one().lease_until = db.utcnow() - dt.timedelta(seconds=1)
+        db.commit()
+    run_jobs(scheduled=True)
+    assert snapshot_state(app).state == "archived"
