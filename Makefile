@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# The suite runs in this many processes (pytest-xdist); 0 runs it in this one.
+TEST_PROCESSES ?= 2
 
 .PHONY: run test install install-test system-deps bench clean translations
 
@@ -23,16 +25,19 @@ $(VENV)/.installed-test: setup.cfg pyproject.toml | $(BIN)/python
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
-# Debian's Chromium (browser tests) and Noto fonts (Devanagari share cards), when we may install
-# them; without them those tests skip and say why, and share cards fall back to DejaVu.
+# Debian's Chromium (browser tests), Noto fonts (Devanagari share cards) and Tesseract with its Hindi
+# and English models (text in images), when we may install them; without them those tests skip and
+# say why, share cards fall back to DejaVu, and the app reports OCR as unavailable on /healthz.
+SYSTEM_PACKAGES := chromium fonts-noto-core tesseract-ocr tesseract-ocr-hin tesseract-ocr-eng
 system-deps:
-	@if command -v chromium >/dev/null 2>&1 && [ -d /usr/share/fonts/truetype/noto ]; then :; \
+	@if command -v chromium >/dev/null 2>&1 && [ -d /usr/share/fonts/truetype/noto ] \
+		&& command -v tesseract >/dev/null 2>&1 && tesseract --list-langs 2>/dev/null | grep -qx hin; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-		echo "Installing Debian packages: chromium fonts-noto-core"; \
+		echo "Installing Debian packages: $(SYSTEM_PACKAGES)"; \
 		(apt-get update -qq || true) >/dev/null 2>&1; \
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-core >/dev/null 2>&1 \
-			|| echo "warning: could not install chromium/fonts-noto-core; browser tests will skip"; \
-	else echo "note: install Debian's chromium and fonts-noto-core for the browser tests and share cards"; fi
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null 2>&1 \
+			|| echo "warning: could not install $(SYSTEM_PACKAGES); the tests that need them will skip"; \
+	else echo "note: install Debian's $(SYSTEM_PACKAGES) for browser tests, share cards and OCR"; fi
 
 run: install
 	$(BIN)/factcheck init-db
@@ -40,8 +45,10 @@ run: install
 	$(BIN)/factcheck serve --host $(HOST) --port $(PORT)
 
 test: install-test system-deps
-	$(BIN)/ruff check factcheck tests bench migrations
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/ruff check factcheck tests bench
+	$(BIN)/lint-imports
+	$(BIN)/mypy
+	$(BIN)/python -m pytest -n $(TEST_PROCESSES) $(PYTEST_ARGS)
 
 bench: install
 	$(BIN)/python bench/archive.py

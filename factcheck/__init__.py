@@ -1,49 +1,45 @@
-"""Factcheck Workbench: a self-hostable fake-news claim tracker and fact-check desk."""
+"""Factcheck Workbench: a self-hostable fake-news claim tracker and fact-check desk.
+
+The package is layered (checked by ``lint-imports``, see setup.cfg):
+
+    the app          factcheck (create_app), cli, site (pages, dashboard), backup, models
+    features         notify > search > publish > archive > claims > accounts
+    plumbing         api, web, jobs, audit, i18n, urls, settings, db, storage, config, errors, …
+
+A feature imports only the features below it. Where a lower one needs a higher one (claims asks
+who can capture its links, show its rebuttal, find claims like it), it sends a signal that the
+higher feature answers; each feature's ``init_app`` connects its part.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from flask import request
-from flask_babel import get_locale
-
-from factcheck.config import PROJECT_ROOT, Config
+from factcheck.config import CONFIG_KEY, PACKAGE_ROOT, Config
 
 if TYPE_CHECKING:
     from factcheck.web import WorkbenchApp
-
-LOCALES = ("en", "hi")
 
 
 def create_app(config: Config | None = None) -> WorkbenchApp:
     """Assemble the workbench: the only place the app is built. Reads the environment when
     ``config`` is not given; runs no migrations and starts no threads."""
-    from factcheck import api, db, jobs, web
-    from factcheck.accounts.views import bp as accounts_bp
-    from factcheck.archive import api as archive_api  # noqa: F401 - registers its API routes
-    from factcheck.archive import tasks as archive_tasks
-    from factcheck.archive.capture import Archive
-    from factcheck.archive.views import bp as archive_bp
-    from factcheck.claims import api as claims_api  # noqa: F401 - registers its API routes
-    from factcheck.claims.views import bp as claims_bp
-    from factcheck.dashboard import bp as dashboard_bp
-    from factcheck.extensions import babel, csrf, limiter
-    from factcheck.pages import bp as pages_bp
-    from factcheck.publish import api as publish_api  # noqa: F401 - registers its API routes
-    from factcheck.publish.views import bp as publish_bp
-    from factcheck.search import service as search_service
-    from factcheck.search.views import bp as search_bp
+    from factcheck import accounts, api, archive, claims, db, i18n, images, jobs, notify, publish, search, site, web
+    from factcheck import cli as app_cli
+    from factcheck.backup import cli as backup_cli
+    from factcheck.extensions import csrf, limiter
+    from factcheck.models import import_all_models
+    from factcheck.storage import BLOBS_KEY, BlobStore
 
     config = config or Config.from_env()
     app = web.WorkbenchApp(
         "factcheck",
-        template_folder=str(PROJECT_ROOT / "templates"),
-        static_folder=str(PROJECT_ROOT / "static"),
+        template_folder=str(PACKAGE_ROOT / "templates"),
+        static_folder=str(PACKAGE_ROOT / "static"),
         instance_path=str(config.instance_dir),
     )
     app.url_map.converters["id"] = web.IdConverter
     app.config.update(
-        FACTCHECK=config,
         SECRET_KEY=config.secret_key,
         TESTING=config.testing,
         # The screenshot limit plus room for the form's other fields.
@@ -53,46 +49,53 @@ def create_app(config: Config | None = None) -> WorkbenchApp:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=config.public_url.startswith("https://"),
         REMEMBER_COOKIE_SAMESITE="Lax",
-        WTF_CSRF_CHECK_DEFAULT=False,  # checked in web.protect_csrf, which knows about tokens
+        WTF_CSRF_CHECK_DEFAULT=False,  # checked in web.protect_request, which knows about tokens
         WTF_CSRF_TIME_LIMIT=None,
         RATELIMIT_STORAGE_URI=config.rate_limit_storage_url,
         RATELIMIT_HEADERS_ENABLED=True,
         RATELIMIT_ENABLED=config.extra.get("rate_limits", True),
         JSON_SORT_KEYS=False,
-        BABEL_TRANSLATION_DIRECTORIES=str(PROJECT_ROOT / "factcheck" / "translations"),
+        BABEL_TRANSLATION_DIRECTORIES=str(PACKAGE_ROOT / "translations"),
     )
+    app.config[CONFIG_KEY] = config
 
-    db.init_app(app, config.database_url)
-    archive = app.extensions["factcheck.archive"] = Archive.at(config.archive_dir)
+    import_all_models()
+    db.init_app(app, config.database_url, busy_timeout=config.database_busy_timeout)
+    app.extensions[BLOBS_KEY] = BlobStore(config.archive_dir / "blobs")
     queue = app.extensions[jobs.EXTENSION_KEY] = jobs.JobQueue(app, config)
-    archive_tasks.register(queue, config, archive)
-    search_service.init_app(app, queue)
     csrf.init_app(app)
     limiter.init_app(app)
-    babel.init_app(app, locale_selector=_select_locale)
+    i18n.init_app(app)
     web.init_app(app)
     api.init_app(app)
-    app.register_blueprint(pages_bp)
-    app.register_blueprint(accounts_bp)
-    app.register_blueprint(claims_bp)
-    app.register_blueprint(archive_bp)
-    app.register_blueprint(publish_bp)
-    app.register_blueprint(dashboard_bp)
-    app.register_blueprint(search_bp)
+    app_cli.register(app.cli)
+    backup_cli.register(app.cli)
 
-    @app.context_processor
-    def _template_globals() -> dict[str, object]:
-        return {"current_locale": str(get_locale() or "en")}
-
-    from factcheck.cli import register_commands
-
-    register_commands(app)
+    # The features, lowest first: each connects its answers to the signals of those below it.
+    accounts.init_app(app)
+    claims.init_app(app)
+    archive.init_app(app, config, queue)
+    publish.init_app(app)
+    images.init_app(app, config, queue)
+    search.init_app(app, queue)
+    notify.init_app(app, queue)
+    site.init_app(app)
     return app
 
 
-def _select_locale() -> str | None:
-    chosen = request.cookies.get("lang")
-    if chosen in LOCALES:
-        return chosen
-    return request.accept_languages.best_match(LOCALES) or "en"
+def close_app(app: WorkbenchApp) -> None:
+    """Let go of what the app holds open: database connections, the search index's files and
+    the job queue's storage (for tests and tools that make many apps in one process)."""
+    from contextlib import suppress
 
+    from factcheck import db, jobs
+    from factcheck.search.service import EXTENSION_KEY as SEARCH_KEY
+
+    app.extensions[db.EXTENSION_KEY].dispose()
+    index = app.extensions.get(SEARCH_KEY, {}).get("index")
+    if index is not None:
+        index.close()
+    queue = app.extensions.get(jobs.EXTENSION_KEY)
+    if queue is not None:
+        with suppress(Exception):  # a storage that is already closed, or a Redis that went away
+            queue.huey.storage.close()

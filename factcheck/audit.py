@@ -7,14 +7,16 @@ refuses updates and deletes before they reach it.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, event
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from factcheck import db
-from factcheck.accounts.models import User
 from factcheck.db import Base, utcnow
+
+if TYPE_CHECKING:  # accounts builds on the audit trail, not the other way
+    from factcheck.accounts.models import User
 
 
 class Event(Base):

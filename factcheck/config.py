@@ -7,14 +7,40 @@ isolates a whole instance: database, queue, archive, secret key and, when set, t
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 import secrets
+import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from email.utils import parseaddr
 from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from babel.dates import get_timezone
+from flask import current_app
+
+PACKAGE_ROOT = Path(__file__).resolve().parent  # templates, static files, migrations, translations
+
+
+def _project_root() -> Path:
+    """The source checkout the package runs from, or the working directory of an installed one."""
+    checkout = PACKAGE_ROOT.parent
+    return checkout if (checkout / "setup.cfg").is_file() else Path.cwd()
+
+
+PROJECT_ROOT = _project_root()
 SECRET_KEY_FILE = "secret_key"  # noqa: S105 - a file name
+
+
+CONFIG_KEY = "FACTCHECK"  # where create_app keeps the Config in app.config
+
+
+def current_config() -> Config:
+    """The running app's configuration."""
+    config: Config = current_app.config[CONFIG_KEY]
+    return config
 
 
 class ConfigError(ValueError):
@@ -39,18 +65,36 @@ class Config:
     fetch_max_bytes: int = 10 * 1024 * 1024
     extract_processes: int | None = None  # None: one less than the cores
     screenshot_max_bytes: int = 5 * 1024 * 1024
-    login_rate_limit: str = "10 per minute"
+    login_rate_limit: str = "10 per minute"  # failed logins from one address
+    login_account_limit: str = "20 per 15 minutes"  # failed logins for one account, from anywhere
+    database_busy_timeout: float = 5.0  # seconds a write waits for SQLite's lock, then 503
     rate_limit_storage_url: str = "memory://"
+    # None: no e-mail (notifications in the app only, staff reset passwords). Kept out of the
+    # repr: it may hold the SMTP password.
+    smtp_url: str | None = field(default=None, repr=False)
+    mail_from: str = ""  # "": factcheck@<host of public_url>, see sender
+    timezone: str = "UTC"  # the zone times are shown in, unless a person chose their own
+    reset_rate_limit: str = "5 per 15 minutes"  # password-reset e-mails asked for from one address
     testing: bool = False
     extra: Mapping[str, object] = field(default_factory=dict)
 
-    def replace(self, **changes: object) -> Config:
+    def replace(self, **changes: Any) -> Config:
         """Return a copy with some values changed (configs are immutable)."""
         return dataclasses.replace(self, **changes)
 
     @property
     def queue_is_redis(self) -> bool:
         return self.queue_url.startswith(("redis://", "rediss://", "unix://"))
+
+    @property
+    def smtp_server(self) -> SmtpServer | None:
+        """Where mail goes (``smtp_url`` parsed), or None when no SMTP server is configured."""
+        return parse_smtp_url(self.smtp_url) if self.smtp_url else None
+
+    @property
+    def sender(self) -> str:
+        """The From address of the workbench's mail."""
+        return self.mail_from or f"factcheck@{urlsplit(self.public_url).hostname or 'localhost'}"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Config:
@@ -79,7 +123,11 @@ class Config:
             fetch_timeout=_positive_float(env, "FACTCHECK_FETCH_TIMEOUT", 20.0),
             fetch_max_bytes=int(_positive_float(env, "FACTCHECK_FETCH_MAX_BYTES", 10 * 1024 * 1024)),
             extract_processes=_optional_count(env, "FACTCHECK_EXTRACT_PROCESSES"),
+            database_busy_timeout=_positive_float(env, "FACTCHECK_DATABASE_BUSY_TIMEOUT", 5.0),
             rate_limit_storage_url=redis_url or "memory://",
+            smtp_url=_smtp_url(env.get("FACTCHECK_SMTP_URL")),
+            mail_from=_mail_from(env.get("FACTCHECK_MAIL_FROM")),
+            timezone=_timezone(env.get("FACTCHECK_TIMEZONE")),
         )
 
 
@@ -157,3 +205,92 @@ def _public_url(value: str, name: str = "FACTCHECK_PUBLIC_URL") -> str:
 
 def _optional_origin(value: str | None) -> str | None:
     return _public_url(value, "FACTCHECK_ARCHIVE_ORIGIN") if value else None
+
+
+# -- e-mail and time ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SmtpServer:
+    """``FACTCHECK_SMTP_URL`` taken apart. ``smtps`` speaks TLS from the start (port 465 by
+    default); ``smtp`` (port 25 by default) upgrades with STARTTLS when the server offers it."""
+
+    scheme: str
+    host: str
+    port: int
+    username: str | None = field(default=None, repr=False)
+    password: str | None = field(default=None, repr=False)
+
+    @property
+    def implicit_tls(self) -> bool:
+        return self.scheme == "smtps"
+
+
+def parse_smtp_url(value: str, name: str = "FACTCHECK_SMTP_URL") -> SmtpServer:
+    """Parse ``smtp://user:pass@host:port`` or ``smtps://…`` (user and password percent-encoded).
+
+    Messages never repeat the URL: it may hold a password.
+    """
+    try:
+        parts = urlsplit(value.strip())
+        port = parts.port
+    except ValueError:
+        raise ConfigError(f"{name}: not a URL of the form smtp://user:password@host:port") from None
+    if parts.scheme not in ("smtp", "smtps"):
+        raise ConfigError(f"{name}: must start with smtp:// or smtps://")
+    if not parts.hostname:
+        raise ConfigError(f"{name}: names no host (smtp://user:password@host:port)")
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise ConfigError(f"{name}: only smtp://user:password@host:port, without a path or query")
+    if parts.password is not None and not parts.username:
+        raise ConfigError(f"{name}: a password without a user name")
+    return SmtpServer(
+        scheme=parts.scheme,
+        host=parts.hostname,
+        port=port or (465 if parts.scheme == "smtps" else 25),
+        username=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password is not None else None,
+    )
+
+
+def _smtp_url(value: str | None) -> str | None:
+    if not value or not value.strip():
+        return None
+    parse_smtp_url(value)
+    return value.strip()
+
+
+def _mail_from(value: str | None, name: str = "FACTCHECK_MAIL_FROM") -> str:
+    if not value or not value.strip():
+        return ""
+    value = value.strip()
+    _display, address = parseaddr(value)
+    if "\r" in value or "\n" in value or "@" not in address or address.startswith("@") or address.endswith("@"):
+        raise ConfigError(f"{name}: {value!r} is not an e-mail address (e.g. factcheck@example.org)")
+    return value
+
+
+@functools.cache
+def _system_time_zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def is_time_zone(name: str) -> bool:
+    """Whether ``name`` is an IANA time zone known to this system and to Babel, which formats
+    times ("UTC", "Asia/Kolkata"; not "localtime" or a file path)."""
+    if name != "UTC" and name not in _system_time_zones():
+        return False
+    try:
+        get_timezone(name)
+    except LookupError:
+        return False
+    return True
+
+
+def _timezone(value: str | None, name: str = "FACTCHECK_TIMEZONE") -> str:
+    if not value or not value.strip():
+        return "UTC"
+    value = value.strip()
+    if not is_time_zone(value):
+        raise ConfigError(f"{name}: {value!r} is not an IANA time zone name (e.g. Asia/Kolkata or UTC)")
+    return value

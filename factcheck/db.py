@@ -13,8 +13,9 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import current_app, g
-from sqlalchemy import DateTime, MetaData, create_engine, event
+from sqlalchemy import DateTime, MetaData, create_engine, event, inspect, select
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -28,7 +29,10 @@ NAMING_CONVENTION = {
 
 EXTENSION_KEY = "factcheck.db"
 MAX_ID = 2**31 - 1  # ids are INTEGER columns on every backend
+DEFAULT_BUSY_TIMEOUT = 5.0  # seconds a write waits for SQLite's lock before the request answers 503
+WRITE_LOCK_OPTION = "factcheck_write_lock"
 _PENDING = "factcheck.after_commit"
+_SESSION = "factcheck_db_session"  # the app context's session, kept on flask.g
 log = logging.getLogger(__name__)
 
 
@@ -64,36 +68,91 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def make_engine(url: str) -> Engine:
-    """Create an engine; SQLite gets WAL, foreign keys, a busy timeout and IMMEDIATE transactions."""
+def make_engine(url: str, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> Engine:
+    """Create an engine. SQLite gets WAL, foreign keys, a busy timeout, and write transactions
+    only where something is written (see :func:`_write_lock_on_first_write`)."""
     if not url.startswith("sqlite"):
         return create_engine(url, pool_pre_ping=True, future=True)
 
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": busy_timeout})
 
     @event.listens_for(engine, "connect")
     def _configure(dbapi_connection: Any, _record: Any) -> None:
-        # Let SQLAlchemy's "begin" event issue BEGIN itself (pysqlite's own is deferred).
+        # Autocommit at the driver level: no transaction is open until a statement writes.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        for pragma in ("foreign_keys=ON", "journal_mode=WAL", "synchronous=NORMAL", "busy_timeout=30000"):
+        for pragma in ("foreign_keys=ON", "journal_mode=WAL", "synchronous=NORMAL",
+                       f"busy_timeout={int(busy_timeout * 1000)}"):
             cursor.execute(f"PRAGMA {pragma}")
         cursor.close()
 
-    @event.listens_for(engine, "begin")
-    def _begin(connection: Any) -> None:
-        # Take the write lock up front: a deferred transaction that later writes can fail with
-        # "database is locked" without waiting, when the web and the worker write at once.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
-
+    event.listen(engine, "before_cursor_execute", _write_lock_on_first_write)
     return engine
+
+
+def _write_lock_on_first_write(connection: Any, cursor: Any, statement: str, _parameters: Any,
+                               context: Any, _executemany: bool) -> None:
+    """Open SQLite's write transaction (``BEGIN IMMEDIATE``) just before the first statement that
+    writes, or that reads to write (:func:`for_update`).
+
+    Reads run outside any transaction, each on the latest committed state (as PostgreSQL's READ
+    COMMITTED does), so a slow page never holds the write lock. A write transaction takes the
+    lock before its first read or write: a deferred one could not be upgraded once another writer
+    had committed, and would fail at once with "database is locked" instead of waiting.
+    """
+    dbapi_connection = connection.connection.dbapi_connection
+    if dbapi_connection is None or dbapi_connection.in_transaction:
+        return
+    first_word = statement.lstrip()[:9].split(None, 1)[0].upper() if statement.strip() else ""
+    wants_lock = first_word in _WRITING_STATEMENTS or (
+        context is not None and context.execution_options.get(WRITE_LOCK_OPTION, False))
+    if wants_lock:
+        cursor.execute("BEGIN IMMEDIATE")
+
+
+_WRITING_STATEMENTS = frozenset({"INSERT", "UPDATE", "DELETE", "REPLACE", "SAVEPOINT", "CREATE", "DROP", "ALTER"})
+
+
+def for_update(statement: Any) -> Any:
+    """``statement`` (a SELECT) locking what it reads until the transaction ends: ``FOR UPDATE``
+    on PostgreSQL; on SQLite the write transaction begins before it runs."""
+    return statement.with_for_update().execution_options(**{WRITE_LOCK_OPTION: True})
+
+
+def lock(row: Any) -> None:
+    """Re-read ``row`` under a write lock, so a check made on it holds until the commit (two
+    requests moving one claim at once: the second sees the first's move)."""
+    current = session()
+    current.flush()  # changes made to it so far are kept, and written under the lock
+    current.execute(for_update(select(type(row)).where(
+        *(column == getattr(row, column.key) for column in inspect(type(row)).primary_key))))
+    current.refresh(row)
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """Whether a database error means "try again shortly" (a lock not granted in time, the
+    server restarting) rather than a bug: the request edge answers 503 with Retry-After."""
+    if not isinstance(error, DBAPIError):
+        return False
+    if error.connection_invalidated:
+        return True
+    if isinstance(error, OperationalError):
+        message = str(error.orig).lower()
+        return any(text in message for text in _UNAVAILABLE_MESSAGES)
+    return False
+
+
+_UNAVAILABLE_MESSAGES = ("database is locked", "database table is locked", "server closed the connection",
+                         "connection refused", "terminating connection", "could not connect",
+                         "the database system is", "connection is closed", "connection failed",
+                         "lock timeout", "statement timeout")
 
 
 class Database:
     """The engine and session factory of one app."""
 
-    def __init__(self, url: str) -> None:
-        self.engine = make_engine(url)
+    def __init__(self, url: str, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> None:
+        self.engine = make_engine(url, busy_timeout=busy_timeout)
         self.session_factory = sessionmaker(self.engine, expire_on_commit=False)
         event.listen(self.session_factory, "after_commit", _run_after_commit)
         event.listen(self.session_factory, "after_soft_rollback", _forget_after_commit)
@@ -102,9 +161,9 @@ class Database:
         self.engine.dispose()
 
 
-def init_app(app: Any, url: str) -> Database:
+def init_app(app: Any, url: str, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> Database:
     """Attach a :class:`Database` to ``app`` and close sessions at the end of each app context."""
-    database = Database(url)
+    database = Database(url, busy_timeout=busy_timeout)
     app.extensions[EXTENSION_KEY] = database
     app.teardown_appcontext(_close_session)
     return database
@@ -116,14 +175,15 @@ def get_database() -> Database:
 
 def session() -> Session:
     """The session of the current app context (one per request, CLI command or job)."""
-    current = g.get("_db_session")
+    current: Session | None = g.get(_SESSION)
     if current is None:
-        current = g._db_session = get_database().session_factory()
+        current = get_database().session_factory()
+        setattr(g, _SESSION, current)
     return current
 
 
 def has_session() -> bool:
-    return g.get("_db_session") is not None
+    return g.get(_SESSION) is not None
 
 
 def commit() -> None:
@@ -135,6 +195,14 @@ def commit() -> None:
 def rollback() -> None:
     if has_session():
         session().rollback()
+
+
+def rollback_quietly() -> None:
+    """Roll back after a database failure, whose connection may itself be gone."""
+    try:
+        rollback()
+    except Exception:  # noqa: BLE001 - the original failure is what gets reported
+        log.debug("rollback after a database failure failed too", exc_info=True)
 
 
 def after_commit(callback: Callable[[], None]) -> None:
@@ -156,6 +224,6 @@ def _forget_after_commit(rolled_back: Session, _previous_transaction: Any) -> No
 
 
 def _close_session(_exc: BaseException | None) -> None:
-    current = g.pop("_db_session", None)
+    current = g.pop(_SESSION, None)
     if current is not None:
         current.close()  # rolls back what was not committed; objects keep their loaded state

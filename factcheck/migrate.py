@@ -5,9 +5,9 @@ from __future__ import annotations
 from alembic import command
 from alembic.config import Config as AlembicConfig
 
-from factcheck.config import PROJECT_ROOT
+from factcheck.config import PACKAGE_ROOT
 
-MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
+MIGRATIONS_DIR = PACKAGE_ROOT / "migrations"
 
 
 def alembic_config(database_url: str) -> AlembicConfig:

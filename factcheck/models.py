@@ -9,5 +9,8 @@ def import_all_models() -> None:
     import factcheck.archive.models  # noqa: F401
     import factcheck.audit  # noqa: F401
     import factcheck.claims.models  # noqa: F401
+    import factcheck.images.models  # noqa: F401
+    import factcheck.notify.models  # noqa: F401
     import factcheck.publish.models  # noqa: F401
     import factcheck.search.models  # noqa: F401
+    import factcheck.settings  # noqa: F401

@@ -7,6 +7,7 @@ the same content (or :meth:`BlobStore.remove_stale_temporaries`) clears.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import tempfile
@@ -16,7 +17,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
+from flask import current_app
+
 _TEMP_PREFIX = ".tmp-"
+BLOBS_KEY = "factcheck.blobs"
 
 
 class BlobStore:
@@ -35,6 +39,10 @@ class BlobStore:
 
     def put(self, data: bytes | Iterable[bytes]) -> tuple[str, int]:
         """Store ``data`` (bytes or chunks); return its SHA-256 and size. Idempotent."""
+        if isinstance(data, bytes | bytearray | memoryview):
+            known = hashlib.sha256(data).hexdigest()
+            if self.exists(known):  # kept already: nothing to write (even on a full disk)
+                return known, len(data)
         chunks = [data] if isinstance(data, bytes | bytearray | memoryview) else data
         self.root.mkdir(parents=True, exist_ok=True)
         digest = hashlib.sha256()
@@ -64,7 +72,7 @@ class BlobStore:
     def read(self, sha256: str) -> bytes:
         return self.path(sha256).read_bytes()
 
-    def open(self, sha256: str):  # noqa: ANN201 - a binary file object
+    def open(self, sha256: str) -> BinaryIO:
         return self.path(sha256).open("rb")
 
     def remove_stale_temporaries(self, older_than_seconds: float = 3600) -> int:
@@ -78,6 +86,20 @@ class BlobStore:
                 _unlink_quietly(str(temp))
                 removed += 1
         return removed
+
+
+NO_ROOM_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
+
+
+def no_room(error: BaseException) -> bool:
+    """Whether a write failed because the disk (or the owner's quota) has no room left."""
+    return isinstance(error, OSError) and error.errno in NO_ROOM_ERRNOS
+
+
+def current_blobs() -> BlobStore:
+    """The running app's blob store (archived bodies and screenshots)."""
+    blobs: BlobStore = current_app.extensions[BLOBS_KEY]
+    return blobs
 
 
 @contextmanager

@@ -12,11 +12,16 @@ real, so after-commit hooks and jobs in other sessions see what a test wrote, as
 
 from __future__ import annotations
 
+import email
+import email.policy
 import os
 import re
 import shutil
+import socket
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +30,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from factcheck import create_app, db
+from factcheck import close_app, create_app, db
 from factcheck.accounts import operations as accounts
 from factcheck.accounts.models import User
 from factcheck.config import Config, normalise_database_url
@@ -36,8 +41,16 @@ from factcheck.models import import_all_models
 pytest_plugins = ["tests.httpserver"]  # the http_server and loopback_only fixtures, everywhere
 
 POSTGRES_ENV = "FACTCHECK_TEST_POSTGRES_URL"
+REDIS_ENV = "FACTCHECK_TEST_REDIS_URL"
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 PASSWORD = "correct horse battery"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Every test stays on loopback: no name beyond it resolves, no connection leaves it."""
+    from tests.httpserver import stay_on_loopback  # a plugin (above): imported once pytest rewrites it
+
+    stay_on_loopback()
 
 
 def corpus_path(*parts: str) -> Path:
@@ -107,6 +120,35 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     _empty_postgres(url)
 
 
+@pytest.fixture
+def redis_url(request: pytest.FixtureRequest) -> str:
+    """An empty Redis database for this test (its own per parallel test process), or a skip.
+
+    ``.ci/run`` sets ``FACTCHECK_TEST_REDIS_URL``; then an unreachable Redis fails the test."""
+    import redis
+
+    url = os.environ.get(REDIS_ENV)
+    if not url:
+        pytest.skip(f"{REDIS_ENV} is not set: the Redis runs are skipped")
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    parsed = make_url_redis(url, int(worker.removeprefix("gw") or 0))
+    client = redis.Redis.from_url(parsed)
+    try:
+        client.flushdb()
+    except redis.RedisError as exc:
+        pytest.fail(f"{REDIS_ENV} is set but Redis is unreachable: {exc}", pytrace=False)
+    finally:
+        client.close()
+    return parsed
+
+
+def make_url_redis(url: str, worker: int) -> str:
+    """``url`` with its database number lowered by ``worker`` (15, 14, … for parallel processes)."""
+    base, _sep, number = url.rpartition("/")
+    database = int(number) if number.isdigit() else 15
+    return f"{base}/{max(0, database - worker)}" if number.isdigit() else f"{url.rstrip('/')}/{15 - worker}"
+
+
 # -- the app -----------------------------------------------------------------------------------
 
 
@@ -129,7 +171,7 @@ def config(tmp_path: Path, database_url: str) -> Config:
 def app(config: Config) -> Iterator[Any]:
     application = create_app(config)
     yield application
-    application.extensions[db.EXTENSION_KEY].dispose()
+    close_app(application)
 
 
 @pytest.fixture
@@ -148,18 +190,30 @@ def client(app: Any) -> FlaskClient:
 
 @pytest.fixture(scope="session")
 def password_hash() -> str:
-    """PASSWORD hashed once: scrypt is slow on purpose, and most tests need many users."""
-    return accounts.hash_password(PASSWORD)
+    """PASSWORD hashed cheaply for the test users: the app hashes with scrypt, slow on purpose
+    (0.1-0.2 s a check), and tests log in thousands of times. Werkzeug checks either kind."""
+    from werkzeug.security import generate_password_hash
+
+    return generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
+
+
+@pytest.fixture
+def run_jobs(app: Any) -> Callable[..., int]:
+    """Run every queued job now (and, with ``scheduled=True``, the retries scheduled for later)."""
+    return lambda scheduled=False: app.extensions["factcheck.queue"].run_pending(scheduled=scheduled)
 
 
 @pytest.fixture
 def make_user(app: Any, password_hash: str) -> Callable[..., User]:
-    """Create and commit a user: ``make_user("reviewer")`` (password: ``PASSWORD``)."""
+    """Create and commit a user: ``make_user("reviewer")`` (password: ``PASSWORD``; a display name
+    such as "Reviewer 2" unless ``name`` is given)."""
     counter = iter(range(1, 10_000))
 
     def build(role: str = "volunteer", email: str | None = None, **kwargs: Any) -> User:
+        number = next(counter)
+        kwargs.setdefault("name", f"{role.title()} {number}")
         with app.app_context():
-            user = User(email=email or f"{role}{next(counter)}@example.org", role=role,
+            user = User(email=email or f"{role}{number}@example.org", role=role,
                         password_hash=password_hash, **kwargs)
             db.session().add(user)
             db.commit()
@@ -225,7 +279,8 @@ def api_client(app: Any) -> Callable[[User | None], ApiClient]:
         token = None
         if user is not None:
             with app.app_context():
-                _row, token = accounts.create_token(db.session().merge(user), "tests")
+                # get, not merge: merging the caller's (maybe stale) copy would write it back.
+                _row, token = accounts.create_token(db.session().get(User, user.id), "tests")
                 db.commit()
         return ApiClient(app.test_client(), token)
 
@@ -299,15 +354,15 @@ def make_claim(app: Any, make_user: Callable[..., User]) -> Callable[..., Any]:
             urls = ("https://example.com/moon-cheese",)
         with app.test_request_context():
             session = db.session()
-            claim = claims.file_claim(session.merge(author), claims.ClaimInput(text=text, urls=urls,
+            claim = claims.file_claim(session.get(User, author.id), claims.ClaimInput(text=text, urls=urls,
                                       platform=platform), app.extensions["factcheck.archive"].blobs)
             if assignee is not None:
-                claim.assignee = session.merge(assignee)
+                claim.assignee = session.get(User, assignee.id)
             if draft_by is not None:
                 claim.status = "researching"
                 session.flush()
                 snapshot_id = claim.sources[0].snapshots[0].id
-                publish.save_draft(session.merge(draft_by), claim, publish.DraftInput(
+                publish.save_draft(session.get(User, draft_by.id), claim, publish.DraftInput(
                     headline=headline, summary="The viral post is false.", body="The **moon** is rock.",
                     verdict=verdict, snapshot_ids=(snapshot_id,)))
             if status is not None:
@@ -320,3 +375,69 @@ def make_claim(app: Any, make_user: Callable[..., User]) -> Callable[..., Any]:
             return claim
 
     return build
+
+
+# -- mail --------------------------------------------------------------------------------------
+
+
+class SmtpInbox:
+    """A real SMTP server on loopback (aiosmtpd) and the messages it accepted.
+
+    ``refuse(n)`` answers the next ``n`` messages with a temporary failure (451), as a server
+    that is busy would; ``url`` is what ``FACTCHECK_SMTP_URL`` would say.
+    """
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+        self.envelopes: list[tuple[str, list[str]]] = []
+        self.encrypted: list[bool] = []  # whether each message came over TLS
+        self.url = ""
+        self._refusals = 0
+
+    def refuse(self, count: int) -> None:
+        self._refusals = count
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self._refusals > 0:
+            self._refusals -= 1
+            return "451 4.3.0 Busy, try again later"
+        message = email.message_from_bytes(envelope.original_content or envelope.content, policy=email.policy.default)
+        assert isinstance(message, EmailMessage)
+        self.messages.append(message)
+        self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+        self.encrypted.append(getattr(session, "ssl", None) is not None)
+        return "250 2.0.0 Accepted"
+
+    def to(self, address: str) -> list[EmailMessage]:
+        """The messages accepted for ``address``."""
+        return [m for m, (_sender, rcpts) in zip(self.messages, self.envelopes, strict=True) if address in rcpts]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def running_smtp_server(host: str = "127.0.0.1", **smtp_options: Any) -> Iterator[SmtpInbox]:
+    """Run an SMTP server on loopback while the block runs (options go to aiosmtpd's SMTP:
+    ``tls_context``, ``authenticator``, ``auth_required``, …)."""
+    from aiosmtpd.controller import Controller
+
+    inbox = SmtpInbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port, server_hostname="localhost", **smtp_options)
+    controller.start()
+    inbox.url = f"smtp://{host}:{port}"
+    try:
+        yield inbox
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SmtpInbox]:
+    """An SMTP server on 127.0.0.1 for this test; ``config.replace(smtp_url=smtp_server.url)``."""
+    with running_smtp_server() as inbox:
+        yield inbox

@@ -17,7 +17,9 @@ A route is a callable ``handler(request, channel)`` writing its answer through t
 ``http_server(tls=self_signed_certificate(tmp_path, "site.test"))`` serves HTTPS and records the
 SNI names asked for. Every server started by the fixture is closed after the test, and an
 exception raised by a handler fails that test. The ``loopback_only`` fixture makes any connection
-or name lookup beyond loopback raise, so a broken guard fails before a packet leaves the machine.
+or name lookup beyond loopback raise, so a broken guard fails before a packet leaves the machine;
+:func:`stay_on_loopback` (every test, and the benchmarks) makes the rest fail as an unknown name
+or a refused connection would, for the background jobs that follow a corpus page's real links.
 """
 
 from __future__ import annotations
@@ -318,7 +320,7 @@ class _RequestHandler(http.server.BaseHTTPRequestHandler):
     timeout = 30  # an abandoned keep-alive connection does not hold its thread for ever
     server: _Server
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base's name
+    def log_message(self, format: str, *args: object) -> None:  # the base class's parameter name
         pass
 
     def handle_any(self) -> None:
@@ -538,21 +540,63 @@ def _is_loopback_literal(host: object) -> bool:
         return False
 
 
+_LOOKUPS = frozenset({"socket.getaddrinfo", "socket.gethostbyname", "socket.gethostbyname_ex",
+                      "socket.gethostbyaddr", "socket.getnameinfo"})
+
+
+def _stays(host: object) -> bool:
+    """Whether a lookup or connection to ``host`` stays on this machine: a loopback address (in
+    any form the resolver takes, "127.1" included) or a loopback name."""
+    if host is None or _is_loopback_literal(host):
+        return True
+    name = (host.decode("ascii", "replace") if isinstance(host, bytes) else str(host)).rstrip(".").lower()
+    try:  # the resolver's own forms of an IPv4 address ("127.1", "0x7f.1"): loopback as 127.0.0.1 is
+        return ipaddress.ip_address(socket.inet_aton(name)).is_loopback
+    except (OSError, ValueError):
+        return name in ("localhost", "") or name.endswith(".localhost")
+
+
 def _loopback_audit(event: str, args: tuple[object, ...]) -> None:
-    if not _loopback_only.is_set():
-        return
+    """Stop a connection or a name lookup beyond loopback before it starts: as a refused
+    connection or an unknown name would fail, or, under the ``loopback_only`` tripwire (where
+    even a loopback name must not reach the system resolver), as a test failure."""
+    tripwire = _loopback_only.is_set()
     if event == "socket.connect":
         sock, address = args
-        if (getattr(sock, "family", None) in (socket.AF_INET, socket.AF_INET6)
-                and not _is_loopback_literal(address[0])):  # type: ignore[index]
+        host = address[0]  # type: ignore[index]
+        if getattr(sock, "family", None) not in (socket.AF_INET, socket.AF_INET6) or _is_loopback_literal(host):
+            return
+        if tripwire:
             raise RuntimeError(f"test tried to connect to {address!r}, beyond loopback")
-    elif event in ("socket.getaddrinfo", "socket.gethostbyname", "socket.gethostbyname_ex",
-                   "socket.gethostbyaddr", "socket.getnameinfo"):
+        if not _stays(host):
+            raise ConnectionRefusedError(f"{address!r}: tests connect to loopback only")
+    elif event in _LOOKUPS:
         host = args[0]
         if isinstance(host, tuple):  # getnameinfo's sockaddr
             host = host[0]
-        if host is not None and not _is_loopback_literal(host):
+        if host is None or _is_loopback_literal(host):
+            return
+        if tripwire:
             raise RuntimeError(f"test tried to resolve {host!r} through the system resolver")
+        if not _stays(host):
+            raise socket.gaierror(socket.EAI_NONAME, f"{host}: tests resolve loopback names only")
+
+
+def _install_audit_hook() -> None:
+    global _hook_installed
+    with _hook_lock:
+        if not _hook_installed:
+            sys.addaudithook(_loopback_audit)  # for good: audit hooks cannot be removed
+            _hook_installed = True
+
+
+def stay_on_loopback() -> None:
+    """In this process, names beyond loopback do not resolve and connections beyond it are
+    refused, before any packet is sent, whoever asks (an audit hook, not a patched function that
+    a library holding its own reference would miss): archived corpus pages name real sites
+    (their images, their links), and a job that follows one must neither ask a DNS server nor
+    connect."""
+    _install_audit_hook()
 
 
 @pytest.fixture
@@ -562,11 +606,7 @@ def loopback_only() -> Iterator[None]:
     A ``sys.addaudithook`` tripwire: a guard that failed would have its attempt stopped before a
     packet left the machine, and the test would fail saying where it tried to go.
     """
-    global _hook_installed
-    with _hook_lock:
-        if not _hook_installed:
-            sys.addaudithook(_loopback_audit)
-            _hook_installed = True
+    _install_audit_hook()
     _loopback_only.set()
     try:
         yield

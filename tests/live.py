@@ -15,7 +15,9 @@ from waitress.server import create_server
 @contextmanager
 def live_server(app: Any, threads: int = 4) -> Iterator[str]:
     """Serve ``app`` on 127.0.0.1 until the block ends; yields its base URL."""
-    server = create_server(app, host="127.0.0.1", port=0, threads=threads, ident="factcheck-test")
+    # poll(), not select(): select() fails once the process holds a descriptor above 1023.
+    server = create_server(app, host="127.0.0.1", port=0, threads=threads, ident="factcheck-test",
+                           asyncore_use_poll=True)
     port = int(server.effective_port)
     thread = threading.Thread(target=server.run, name="live-server", daemon=True)
     thread.start()

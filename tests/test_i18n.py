@@ -37,7 +37,11 @@ def test_the_compiled_catalogue_matches_its_source():
     folder = TRANSLATIONS / "hi" / "LC_MESSAGES"
     with (folder / "messages.po").open("rb") as po, (folder / "messages.mo").open("rb") as mo:
         source, compiled = read_po(po), read_mo(mo)
-    assert {m.id: m.string for m in source if m.id and m.string} == {
-        m.id: m.string for m in compiled if m.id and m.string}
-    untranslated = [m.id for m in source if m.id and not m.string]
+    def entries(catalog) -> dict:
+        def key(value):
+            return tuple(value) if isinstance(value, list | tuple) else value
+        return {(m.context, key(m.id)): key(m.string) for m in catalog if m.id and m.string}
+
+    assert entries(source) == entries(compiled)
+    untranslated = [m.id for m in source if m.id and not all(m.string if isinstance(m.string, tuple) else [m.string])]
     assert untranslated == []

@@ -88,3 +88,32 @@ def test_a_duplicate_needs_its_original_in_the_database(app, make_claim):
         with pytest.raises(IntegrityError):
             session.execute(text("UPDATE claims SET status = 'lost' WHERE id = :id"), {"id": claim.id})
         session.rollback()
+
+
+def test_window_keys_replace_the_chunk_keys_of_stored_prints_and_back(database_url):
+    """0013 recomputes the lookup keys of every matchable print already stored (and only theirs)."""
+    from factcheck.images.prints import window_keys
+    from factcheck.migrate import downgrade, upgrade
+
+    matchable, blank = 0x0123456789ABCDEF << 192 | 0xFEDCBA9876543210, 0
+    downgrade(database_url, "0012_images")
+    engine = create_engine(database_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("INSERT INTO images (id, sha256, content_type, width, height, ocr_state, "
+                                    "ocr_text, created_at) VALUES (1, :sha, 'image/png', 64, 64, 'done', '', "
+                                    "CURRENT_TIMESTAMP)"), {"sha": "a" * 64})
+            connection.execute(text("INSERT INTO image_hashes (id, image_id, view, hash, quality) VALUES "
+                                    "(1, 1, 'v2:whole', :a, 100), (2, 1, 'v2:w5-00', :b, 10)"),
+                               {"a": f"{matchable:064x}", "b": f"{blank:064x}"})
+            connection.execute(text("INSERT INTO image_hash_chunks (key, hash_id) VALUES (7, 1)"))
+        upgrade(database_url)
+        with engine.connect() as connection:
+            keys = connection.execute(text("SELECT hash_id, key FROM image_hash_chunks ORDER BY key")).all()
+        assert keys == sorted(((1, key) for key in window_keys(matchable)), key=lambda row: row[1])
+        downgrade(database_url, "0012_images")
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT count(*) FROM image_hash_chunks WHERE hash_id = 1")).scalar() == 16
+    finally:
+        upgrade(database_url)
+        engine.dispose()

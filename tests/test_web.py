@@ -51,7 +51,7 @@ def test_a_form_post_without_a_csrf_token_is_refused(browser, make_user):
     session = browser(make_user("volunteer"))
     response = session.post("/claims/new", {"text": "hi", "platform": "x"}, csrf=False)
     assert response.status_code == 400
-    assert "CSRF" in response.get_data(as_text=True)
+    assert "The form has expired" in response.get_data(as_text=True)
     assert session.get("/claims/mine").get_data(as_text=True).count('class="claim-id"') == 0
 
 
@@ -59,7 +59,7 @@ def test_the_api_with_a_session_cookie_needs_csrf_too(browser, make_user):
     session = browser(make_user("volunteer"))
     refused = session.client.post("/api/claims", json={"text": "hi", "platform": "x"})
     assert refused.status_code == 400
-    assert refused.json["error"] == "csrf"
+    assert refused.json["error"] == "bad_request" and "form has expired" in refused.json["message"]
     accepted = session.client.post("/api/claims", json={"text": "hi", "platform": "x"},
                                    headers={"X-CSRFToken": session.csrf_token()})
     assert accepted.status_code == 201
@@ -113,7 +113,7 @@ def test_reviewer_triages_from_the_claim_page_and_history_shows_it(browser, make
     researcher = make_user("volunteer", name="Vani Volunteer")
     session = browser(make_user("reviewer", name="Ravi Reviewer"))
     page = session.get(f"/claims/{claim.id}").get_data(as_text=True)
-    assert "Move to researching" in page
+    assert "Start the research" in page
     response = session.post(f"/claims/{claim.id}/transitions", {"to": "researching", "assignee": researcher.id,
                                                                 "note": "looks viral"})
     assert response.status_code == 302
@@ -221,3 +221,18 @@ def test_pages_fit_a_phone(client):
     page = client.get("/login").get_data(as_text=True)
     assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in page
     assert "http://" not in page.split("<body>")[0].replace('"http://www.w3.org', "")
+
+
+def test_a_public_url_other_than_where_the_app_serves_is_warned_about_once(client, caplog):
+    caplog.set_level("WARNING", logger="factcheck.web")
+    client.get("/login")
+    client.get("/fact-checks")
+    warnings = [r for r in caplog.records if "FACTCHECK_PUBLIC_URL is https://factcheck.example.org" in r.message]
+    assert len(warnings) == 1
+    assert "http://localhost" in warnings[0].message
+
+
+def test_no_warning_when_the_public_url_is_where_the_app_serves(app, caplog):
+    caplog.set_level("WARNING", logger="factcheck.web")
+    app.test_client().get("/login", base_url="https://factcheck.example.org")
+    assert not [r for r in caplog.records if "FACTCHECK_PUBLIC_URL" in r.message]

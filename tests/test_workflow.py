@@ -61,7 +61,7 @@ def test_every_role_and_transition(app, make_user, make_claim, api_client, sourc
             assert response.status_code == 409, case
             allowed = sorted(t for (s, t) in ALLOWED if s == source)
             assert sorted(response.json["allowed"]) == allowed, case
-            assert response.json["error"] == "invalid_transition"
+            assert response.json["error"] == "conflict"
         elif not may:
             assert response.status_code == 403, case
         else:
@@ -100,7 +100,7 @@ def test_reopen_needs_a_note(make_user, make_claim, api_client):
     claim = make_claim(status="rejected")
     response = api_client(staff).post(f"/api/claims/{claim.id}/transitions", json={"to": "submitted"})
     assert response.status_code == 400
-    assert response.json["fields"] == {"note": "a note is required for this move"}
+    assert response.json["fields"] == {"note": "a note is required for this step"}
 
 
 def test_duplicate_points_at_the_root_of_a_chain(app, make_user, make_claim, api_client):

@@ -5,29 +5,29 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from factcheck.api import OPERATIONS, Operation, bp, json_response
+from flask import Blueprint
+
+from factcheck.api import PREFIX, Operation, json_response, operations
 from factcheck.api.schema import MAX_ID, object_schema
+from factcheck.errors import ERROR_CODES, ERROR_DESCRIPTIONS
 from factcheck.web import public
 
 ERROR_SCHEMA = {
     "type": "object",
     "required": ["error", "message"],
+    "description": "Every error. `error` is the one code of its status: "
+                   + ", ".join(f"{status} `{code}`" for status, code in ERROR_CODES.items()) + ".",
     "properties": {
-        "error": {"type": "string"},
+        "error": {"type": "string", "enum": sorted(set(ERROR_CODES.values()))},
         "message": {"type": "string"},
-        "fields": {"type": "object", "additionalProperties": {"type": "string"}},
-        "allowed": {"type": "array", "items": {"type": "string"}},
+        "fields": {"type": "object", "additionalProperties": {"type": "string"},
+                   "description": "400: what is wrong with each field"},
+        "allowed": {"type": "array", "items": {"type": "string"},
+                    "description": "409: the states a claim may move to next"},
     },
 }
-STANDARD_ERRORS = {
-    400: "invalid request (validation errors name their `fields`)",
-    401: "not logged in, or the API token is not valid",
-    403: "your role does not allow this",
-    404: "not found, or not visible to you",
-    409: "the move conflicts with the current state",
-    413: "the upload is too large",
-    429: "too many requests",
-}
+# The statuses every operation may answer (500 never should; 405 and 415 are the client's mistake).
+STANDARD_ERRORS = (400, 401, 403, 404, 409, 413, 429, 503)
 _PATH_PARAMETER = re.compile(r"<(?:(\w+):)?(\w+)>")
 
 
@@ -47,11 +47,8 @@ def _operation(op: Operation) -> dict[str, Any]:
         str(code): {"description": text, "content": {"application/json": {"schema": {"type": "object"}}}}
         for code, text in (op.responses or {200: "success"}).items()
     }
-    for code, text in STANDARD_ERRORS.items():
-        responses.setdefault(
-            str(code),
-            {"description": text, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
-        )
+    for status in STANDARD_ERRORS:
+        responses.setdefault(str(status), {"$ref": f"#/components/responses/Error{status}"})
     document: dict[str, Any] = {
         "operationId": op.endpoint,
         "summary": op.summary,
@@ -72,10 +69,16 @@ def _operation(op: Operation) -> dict[str, Any]:
     return document
 
 
+def _error_response(status: int) -> dict[str, Any]:
+    schema = {"allOf": [{"$ref": "#/components/schemas/Error"},
+                        {"properties": {"error": {"const": ERROR_CODES[status]}}}]}
+    return {"description": ERROR_DESCRIPTIONS[status], "content": {"application/json": {"schema": schema}}}
+
+
 def build_document() -> dict[str, Any]:
     """The whole OpenAPI document."""
     paths: dict[str, dict[str, Any]] = {}
-    for op in OPERATIONS:
+    for op in operations():
         paths.setdefault(_path(op.rule), {})[op.method.lower()] = _operation(op)
     return {
         "openapi": "3.1.0",
@@ -88,6 +91,7 @@ def build_document() -> dict[str, Any]:
         "paths": paths,
         "components": {
             "schemas": {"Error": ERROR_SCHEMA},
+            "responses": {f"Error{status}": _error_response(status) for status in ERROR_CODES},
             "securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer", "description": "a token from `factcheck create-token`"},
                 "session": {"type": "apiKey", "in": "cookie", "name": "session"},
@@ -96,7 +100,10 @@ def build_document() -> dict[str, Any]:
     }
 
 
-@bp.get("/openapi.json")
+routes = Blueprint("api", __name__, url_prefix=PREFIX)
+
+
+@routes.get("/openapi.json")
 @public
 def openapi_document() -> Any:
     """The OpenAPI document of this API."""

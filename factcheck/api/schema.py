@@ -5,15 +5,16 @@ One declaration serves both the check and the document, so they cannot drift apa
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import format_number
+from flask_babel import gettext as _
+
 from factcheck.db import MAX_ID
 from factcheck.errors import ValidationError
-
-_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+from factcheck.inputs import strip_refused, text_problem
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,7 @@ class Field:
     max_items: int | None = None
     format: str | None = None
     properties: Mapping[str, Field] | None = None  # for kind "object": its fields, none other allowed
-    strip_controls: bool = False  # drop control characters instead of refusing NUL (search text)
+    strip_controls: bool = False  # turn control characters into spaces instead of refusing (search text)
 
     def openapi(self) -> dict[str, Any]:
         schema: dict[str, Any] = {"type": self.kind}
@@ -57,16 +58,16 @@ class Field:
         return schema
 
 
-def Id(description: str = "", **kwargs: Any) -> Field:  # noqa: N802 - reads like a type
+def Id(description: str = "", **kwargs: Any) -> Field:  # named like a type: it reads as one in schemas
     """A database id: a positive integer that fits the id columns."""
     return Field("integer", minimum=1, maximum=MAX_ID, description=description, **kwargs)
 
 
-def Page() -> Field:  # noqa: N802
+def Page() -> Field:
     return Field("integer", minimum=1, maximum=100_000, description="page number, from 1")
 
 
-def PerPage(default: int = 25) -> Field:  # noqa: N802
+def PerPage(default: int = 25) -> Field:
     return Field("integer", minimum=1, maximum=100, description=f"items per page (default {default})")
 
 
@@ -89,16 +90,16 @@ def object_schema(schema: Schema) -> dict[str, Any]:
 def validate_body(body: Any, schema: Schema) -> dict[str, Any]:
     """Check a decoded JSON body against ``schema``: unknown fields, types, bounds; raise 400."""
     if not isinstance(body, dict):
-        raise ValidationError({"body": "expected a JSON object"})
+        raise ValidationError({"body": _("expected a JSON object")})
     errors: dict[str, str] = {}
     for name in body:
         if name not in schema:
-            errors[str(name)[:100]] = "unknown field"
+            errors[str(name)[:100]] = _("unknown field")
     values: dict[str, Any] = {}
     for name, field in schema.items():
         if name not in body:
             if field.required:
-                errors[name] = "this field is required"
+                errors[name] = _("this field is required")
             continue
         problem, value = _check(body[name], field)
         if problem:
@@ -118,17 +119,17 @@ def validate_query(args: Mapping[str, str], schema: Schema) -> dict[str, Any]:
         raw = args.get(name)
         if raw is None or raw == "":
             if field.required:
-                errors[name] = "this parameter is required"
+                errors[name] = _("this parameter is required")
             continue
         value: Any = raw
         if field.kind == "integer":
             if not raw.strip().lstrip("-").isdigit() or len(raw) > 20:
-                errors[name] = "expected a whole number"
+                errors[name] = _("expected a whole number")
                 continue
             value = int(raw)
         elif field.kind == "boolean":
             if raw.lower() not in ("true", "false", "1", "0"):
-                errors[name] = "expected true or false"
+                errors[name] = _("expected true or false")
                 continue
             value = raw.lower() in ("true", "1")
         problem, value = _check(value, field)
@@ -146,47 +147,44 @@ def _check(value: Any, field: Field) -> tuple[str | None, Any]:
         return (None, None) if field.nullable else ("must not be null", None)
     if field.kind == "string":
         if not isinstance(value, str):
-            return "expected a string", None
+            return _("expected a string"), None
         if field.strip_controls:
-            value = _CONTROLS.sub(" ", value)
+            value = strip_refused(value)
         if field.max_length is not None and len(value) > field.max_length:
-            return f"at most {field.max_length:,} characters", None
-        if "\x00" in value:
-            return "must not contain NUL characters", None
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            return "must be valid Unicode text", None
+            return _("at most %(count)s characters", count=format_number(field.max_length)), None
+        problem = text_problem(value)
+        if problem:
+            return problem, None
         if field.enum is not None and value not in field.enum:
-            return "one of: " + ", ".join(field.enum), None
+            return _("one of: %(values)s", values=", ".join(field.enum)), None
         return None, value
     if field.kind == "integer":
         if isinstance(value, bool) or not isinstance(value, int):
-            return "expected a whole number", None
+            return _("expected a whole number"), None
         if field.minimum is not None and value < field.minimum:
-            return f"at least {field.minimum}", None
+            return _("at least %(count)s", count=field.minimum), None
         if field.maximum is not None and value > field.maximum:
-            return f"at most {field.maximum}", None
+            return _("at most %(count)s", count=field.maximum), None
         return None, value
     if field.kind == "boolean":
-        return (None, value) if isinstance(value, bool) else ("expected true or false", None)
+        return (None, value) if isinstance(value, bool) else (_("expected true or false"), None)
     if field.kind == "object":
         if not isinstance(value, dict):
-            return "expected an object", None
+            return _("expected an object"), None
         try:
             return None, validate_body(value, field.properties or {})
         except ValidationError as error:
             return "; ".join(f"{k}: {v}" for k, v in error.fields.items()), None
     if field.kind == "array":
         if not isinstance(value, list):
-            return "expected a list", None
+            return _("expected a list"), None
         if field.max_items is not None and len(value) > field.max_items:
-            return f"at most {field.max_items} items", None
+            return _("at most %(count)s items", count=field.max_items), None
         checked = []
         for position, item in enumerate(value, start=1):
             problem, item_value = _check(item, field.items) if field.items else (None, item)
             if problem:
-                return f"item {position}: {problem}", None
+                return _("item %(position)s: %(problem)s", position=position, problem=problem), None
             checked.append(item_value)
         return None, checked
     raise AssertionError(f"unknown field kind {field.kind}")

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from typing import TYPE_CHECKING
 
+from flask_babel import lazy_gettext
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from factcheck.accounts.models import User
 from factcheck.db import Base, utcnow
+
+if TYPE_CHECKING:  # the features above claims map these sides; claims never imports them
+    from factcheck.archive.models import Snapshot
+    from factcheck.publish.models import Rebuttal
 
 
 class Status(enum.StrEnum):
@@ -22,6 +28,22 @@ class Status(enum.StrEnum):
     PUBLISHED = "published"
     REJECTED = "rejected"
     DUPLICATE = "duplicate"
+
+    @property
+    def label(self) -> str:
+        """The state's name as the user reads it, in their language (never the internal code)."""
+        return str(_STATUS_LABELS[self])
+
+
+_STATUS_LABELS = {
+    Status.SUBMITTED: lazy_gettext("submitted"),
+    Status.RESEARCHING: lazy_gettext("researching"),
+    Status.IN_REVIEW: lazy_gettext("in review"),
+    Status.APPROVED: lazy_gettext("approved"),
+    Status.PUBLISHED: lazy_gettext("published"),
+    Status.REJECTED: lazy_gettext("rejected"),
+    Status.DUPLICATE: lazy_gettext("duplicate"),
+}
 
 
 class Platform(enum.StrEnum):
@@ -65,6 +87,8 @@ class Claim(Base):
     submitted_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id"), index=True)
+    # The desk's own marks for running the queue: put first when asked, and filed under tags.
+    priority: Mapped[bool] = mapped_column(default=False, server_default="0")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -77,6 +101,15 @@ class Claim(Base):
     screenshot: Mapped[Screenshot | None] = relationship(
         back_populates="claim", cascade="all, delete-orphan"
     )
+    rebuttal: Mapped[Rebuttal | None] = relationship(back_populates="claim")
+    tags: Mapped[list[ClaimTag]] = relationship(
+        back_populates="claim", order_by="ClaimTag.tag", cascade="all, delete-orphan"
+    )
+
+    @property
+    def tag_names(self) -> list[str]:
+        """The claim's tags, in alphabetical order."""
+        return [tag.tag for tag in self.tags]
 
     def __repr__(self) -> str:
         return f"<Claim {self.id} {self.status}>"
@@ -96,6 +129,7 @@ class Source(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     claim: Mapped[Claim] = relationship(back_populates="sources")
+    snapshots: Mapped[list[Snapshot]] = relationship(back_populates="source", order_by="Snapshot.id")
 
 
 class Screenshot(Base):
@@ -118,3 +152,49 @@ class Screenshot(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     claim: Mapped[Claim] = relationship(back_populates="screenshot")
+
+
+class ClaimTag(Base):
+    """A short word or phrase the desk files a claim under, normalised by
+    :func:`factcheck.claims.tags.normalise_tag` (lower case, single spaces, at most 40 characters)."""
+
+    __tablename__ = "claim_tags"
+    __table_args__ = (CheckConstraint("length(tag) > 0", name="tag_not_empty"),)
+
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), primary_key=True)
+    tag: Mapped[str] = mapped_column(String(40), primary_key=True, index=True)
+
+    claim: Mapped[Claim] = relationship(back_populates="tags")
+
+
+class PendingUpload(Base):
+    """What a phone shared to the workbench (its Web Share Target) or a volunteer was about to
+    file, kept until it is filed or expires: the text, the link and a verified image, whose bytes
+    wait under the archive folder's ``pending/``. Only its owner ever sees it; a share made while
+    logged out has no owner until the first person to open its link after logging in (the link's
+    token is random, and only its SHA-256 is kept)."""
+
+    __tablename__ = "pending_uploads"
+    __table_args__ = (
+        CheckConstraint("content_type IS NULL OR content_type IN ('image/png', 'image/jpeg', 'image/webp')",
+                        name="type_known"),
+        CheckConstraint("(file_name IS NULL) = (content_type IS NULL)", name="image_complete"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    title: Mapped[str] = mapped_column(Text, default="")
+    text: Mapped[str] = mapped_column(Text, default="")
+    url: Mapped[str] = mapped_column(Text, default="")
+    file_name: Mapped[str | None] = mapped_column(String(64))  # under <archive>/pending/
+    content_type: Mapped[str | None] = mapped_column(String(32))
+    size: Mapped[int | None]
+    width: Mapped[int | None]
+    height: Mapped[int | None]
+    filename: Mapped[str] = mapped_column(String(255), default="")  # as the phone named it, for display
+    image_problem: Mapped[str] = mapped_column(Text, default="")  # why a shared file was not kept
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(index=True)
+
+    owner: Mapped[User | None] = relationship()

@@ -1,26 +1,38 @@
-"""The claim lifecycle of SPEC §2 as one transition table, and the checks every move goes through.
+"""The claim lifecycle of SPEC §2: one transition table, the checks every move goes through, and
+the one entry point that makes a move.
 
-Both the web views and the JSON API move claims only through :func:`check_move` (called by the
-named operations in :mod:`factcheck.claims.operations`), so the rules live here once.
+The web views and the JSON API move claims only through :func:`transition_claim`, which checks
+the table and hands the move to the named operation registered for it: the claims feature's own
+(triage, reject, duplicate, reopen) or those of the publish feature (submit for review, request
+changes, approve, publish), registered with :func:`register_move` when each feature starts.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
+
 from factcheck.accounts.models import Role, User
+from factcheck.audit import Event
+from factcheck.claims.labels import move_label, status_label
 from factcheck.claims.models import Claim, Status
+from factcheck.claims.signals import Draft, answers, draft_of
 from factcheck.errors import Conflict, Forbidden, ValidationError
-from factcheck.publish import models as _rebuttal_models  # noqa: F401 - maps Claim.rebuttal
 
 
 @dataclass(frozen=True)
-class Draft:
-    """What the lifecycle needs to know about a claim's rebuttal draft."""
+class MoveRequest:
+    """What a caller sends with a move: a note, the original of a duplicate, an assignee."""
 
-    writers: frozenset[int]
-    missing: tuple[str, ...]
+    note: str = ""
+    duplicate_of_id: int | None = None
+    assignee_id: int | None = None
+
+
+Move = Callable[[User, Claim, MoveRequest], Event]
+_MOVES: dict[tuple[Status, Status], Move] = {}
 
 
 @dataclass(frozen=True)
@@ -35,8 +47,9 @@ class Transition:
     four_eyes: bool = False
 
 
-def _t(sources: Iterable[Status], target: Status, role: Role, **kwargs: object) -> Transition:
-    return Transition(frozenset(sources), target, role, **kwargs)  # type: ignore[arg-type]
+def _t(sources: Iterable[Status], target: Status, role: Role, *, requires: tuple[str, ...] = (),
+       draft_writers_may: bool = False, four_eyes: bool = False) -> Transition:
+    return Transition(frozenset(sources), target, role, requires, draft_writers_may, four_eyes)
 
 
 S = Status
@@ -51,12 +64,29 @@ TRANSITIONS: tuple[Transition, ...] = (
     _t([S.REJECTED, S.DUPLICATE], S.SUBMITTED, Role.STAFF, requires=("note",)),
 )
 
+
+def register_move(sources: Iterable[Status], target: Status, operation: Move) -> None:
+    """Make ``operation`` the one that moves a claim from each of ``sources`` to ``target``."""
+    for source in sources:
+        if find_transition(source, target.value) is None:
+            raise ValueError(f"the lifecycle has no move from {source} to {target}")
+        _MOVES[(Status(source), target)] = operation
+
+
+def transition_claim(actor: User, claim: Claim, target: str, request: MoveRequest | None = None) -> Event:
+    """Move ``claim`` to ``target`` (SPEC §2): 409, 403 and 400 come from the transition table,
+    the move itself from the operation registered for it."""
+    check_allowed(actor, claim, target)
+    operation = _MOVES.get((Status(claim.status), Status(target)))
+    if operation is None:
+        raise LookupError(f"no operation is registered for {claim.status} → {target}")
+    return operation(actor, claim, request or MoveRequest())
+
+
 def read_draft(claim: Claim) -> Draft | None:
     """Describe ``claim``'s rebuttal draft (who wrote it, what it lacks), or ``None``."""
-    rebuttal = claim.rebuttal  # type: ignore[attr-defined]
-    if rebuttal is None or rebuttal.current is None:
-        return None
-    return Draft(writers=rebuttal.writer_ids, missing=rebuttal.current.missing())
+    drafts = answers(draft_of, claim)
+    return drafts[0] if drafts else None
 
 
 def allowed_targets(status: str) -> list[str]:
@@ -94,19 +124,31 @@ def check_allowed(actor: User, claim: Claim, target: str) -> Transition:
     the move from the current state, 403 when ``actor`` lacks the right, four-eyes rule included.
     """
     if target not in {s.value for s in Status}:
-        raise ValidationError({"to": f"unknown state {target!r}"})
+        raise ValidationError({"to": _("there is no such state")})
     transition = find_transition(claim.status, target)
     if transition is None:
         raise Conflict(
-            f"a claim cannot move from {claim.status} to {target}",
+            _("A claim that is %(state)s cannot move to %(target)s.", state=status_label(claim.status),
+              target=status_label(target)),
             allowed=allowed_targets(claim.status),
             status=claim.status,
         )
     if not may_move(actor, claim, transition):
         if transition.four_eyes and actor.has_role(transition.role):
-            raise Forbidden("four-eyes rule: you wrote or revised this draft, so someone else must review it")
-        raise Forbidden(f"your role may not move a claim to {target}")
+            raise Forbidden(_("Four-eyes rule: you wrote or revised this draft, so someone else must review it."))
+        raise Forbidden(_("Your role may not do this: %(move)s.", move=move_label(claim.status, target)))
     return transition
+
+
+def missing_for(claim: Claim, transition: Transition) -> str:
+    """What must be done before ``transition`` can be made, in words ("" when nothing is missing):
+    only the draft is checked here; notes and originals are asked for by the move's own form."""
+    if "draft" not in transition.requires:
+        return ""
+    draft = read_draft(claim)
+    if draft is None:
+        return _("write a rebuttal first: a headline, a verdict, a body and a source")
+    return _("the draft still needs: %(what)s", what=", ".join(draft.missing)) if draft.missing else ""
 
 
 def check_move(
@@ -124,15 +166,15 @@ def check_move(
     transition = check_allowed(actor, claim, target)
     missing: dict[str, str] = {}
     if "note" in transition.requires and not note.strip():
-        missing["note"] = "a note is required for this move"
+        missing["note"] = _("a note is required for this step")
     if "duplicate_of" in transition.requires and duplicate_of is None:
-        missing["duplicate_of"] = "name the claim this one duplicates"
+        missing["duplicate_of"] = _("give the number of the claim this one repeats")
     if "draft" in transition.requires:
         draft = read_draft(claim)
         if draft is None:
-            missing["rebuttal"] = "write a rebuttal draft (headline, verdict, body, a source) first"
+            missing["rebuttal"] = _("write a rebuttal first: a headline, a verdict, a body and a source")
         elif draft.missing:
-            missing["rebuttal"] = "the draft still needs: " + ", ".join(draft.missing)
+            missing["rebuttal"] = _("the draft still needs: %(what)s", what=", ".join(draft.missing))
     if missing:
         raise ValidationError(missing)
     return transition

@@ -67,7 +67,8 @@ class FactCheckDoc:
     claim_date: datetime | None = None
     appearances: Sequence[Appearance] = field(default_factory=tuple)
     image_url: str | None = None
-    language: str | None = None
+    language: str | None = None  # the fact-check's (``inLanguage``)
+    claim_language: str | None = None  # the claim's, which may differ (the Claim's ``inLanguage``)
     corrections: Sequence[Correction] = field(default_factory=tuple)
 
 
@@ -95,6 +96,8 @@ def claim_review(doc: FactCheckDoc) -> dict[str, Any]:
             "ratingValue": verdict.rating,
             "bestRating": BEST_RATING,
             "worstRating": WORST_RATING,
+            # The scale's canonical English name in every language (SPEC §2): the API filters
+            # by it and aggregators match it; readers get the translated label on the page.
             "alternateName": verdict.name,
         },
         "itemReviewed": _claim(doc),
@@ -141,6 +144,8 @@ def _claim(doc: FactCheckDoc) -> dict[str, Any]:
         claim["author"] = {"@type": "Person", "name": doc.claim_author}
     if doc.claim_date is not None:
         claim["datePublished"] = isoformat(doc.claim_date)
+    if doc.claim_language:
+        claim["inLanguage"] = doc.claim_language
     appearances = [_creative_work(a, f"appearances[{i}]") for i, a in enumerate(doc.appearances)]
     if appearances:
         claim["appearance"] = appearances

@@ -25,9 +25,16 @@ _NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
 _URI_SAFE = "!#$%&'()*+,/:;=?@[]~-._"
 
 
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+
+
 @dataclass(frozen=True)
 class FeedEntry:
-    """One fact-check in the feed; ``id`` is a permanent IRI (its URL, or a ``tag:`` URI)."""
+    """One fact-check in the feed; ``id`` is a permanent IRI (its URL, or a ``tag:`` URI).
+
+    ``language`` is the entry's ``xml:lang``; ``verdict`` is the category's term (the canonical
+    name, for machines) and ``verdict_label`` its label (in the entry's language, for people).
+    """
 
     id: str
     title: str
@@ -37,6 +44,8 @@ class FeedEntry:
     published: datetime | None = None
     author: str | None = None
     verdict: str | None = None
+    verdict_label: str | None = None
+    language: str | None = None
 
 
 def atom_feed(
@@ -53,7 +62,7 @@ def atom_feed(
     """An Atom 1.0 document (UTF-8 bytes); ``author`` (default: ``title``) is the feed's author."""
     feed = etree.Element(f"{{{ATOM_NS}}}feed", nsmap={None: ATOM_NS})
     if language:
-        feed.set("{http://www.w3.org/XML/1998/namespace}lang", language)
+        feed.set(XML_LANG, language)
     _child(feed, "id", _iri(feed_id, "feed_id"))
     _child(feed, "title", title)
     _child(feed, "updated", isoformat(updated))
@@ -98,6 +107,8 @@ def xml_text(text: str) -> str:
 
 def _entry(feed: etree._Element, item: FeedEntry, what: str) -> None:
     entry = etree.SubElement(feed, f"{{{ATOM_NS}}}entry")
+    if item.language:
+        entry.set(XML_LANG, item.language)
     _child(entry, "id", _iri(item.id, f"{what}.id"))
     _child(entry, "title", item.title)
     _link(entry, "alternate", require_absolute_url(item.url, f"{what}.url"), "text/html")
@@ -109,7 +120,7 @@ def _entry(feed: etree._Element, item: FeedEntry, what: str) -> None:
     if item.verdict:
         category = etree.SubElement(entry, f"{{{ATOM_NS}}}category")
         category.set("term", xml_text(item.verdict))
-        category.set("label", xml_text(item.verdict))
+        category.set("label", xml_text(item.verdict_label or item.verdict))
     _child(entry, "summary", item.summary).set("type", "text")
 
 

@@ -11,7 +11,7 @@ import datetime as dt
 import enum
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from factcheck.accounts.models import User
 from factcheck.archive.models import Snapshot
@@ -34,12 +34,14 @@ class Rebuttal(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), unique=True)
     slug: Mapped[str | None] = mapped_column(String(200), unique=True)
+    # The language the fact-check is written and shown in (one the site speaks), not the claim's.
+    language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
     published_at: Mapped[dt.datetime | None] = mapped_column(index=True)
     published_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
-    claim: Mapped[Claim] = relationship(backref=backref("rebuttal", uselist=False))
+    claim: Mapped[Claim] = relationship(back_populates="rebuttal")
     published_by: Mapped[User | None] = relationship()
     revisions: Mapped[list[Revision]] = relationship(back_populates="rebuttal", order_by="Revision.number")
     reviews: Mapped[list[Review]] = relationship(back_populates="rebuttal", order_by="Review.id")
@@ -71,7 +73,8 @@ class Revision(Base):
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     headline: Mapped[str] = mapped_column(Text, default="")
     summary: Mapped[str] = mapped_column(Text, default="")
-    body: Mapped[str] = mapped_column(Text, default="")
+    # Up to 100,000 characters a revision, and a rebuttal may have many: loaded when read.
+    body: Mapped[str] = mapped_column(Text, default="", deferred=True)
     verdict: Mapped[str | None] = mapped_column(String(32))
     correction_note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
+from flask_babel import format_number
+from flask_babel import gettext as _
 from sqlalchemy import exists, select
 
 from factcheck import db
@@ -17,13 +19,17 @@ from factcheck.accounts.models import Role, User
 from factcheck.archive.capture import request_capture
 from factcheck.archive.models import Snapshot
 from factcheck.audit import Event, record_event
+from factcheck.claims.labels import status_label
+from factcheck.claims.links import InvalidURL, normalise_url
 from factcheck.claims.models import Claim, Status
 from factcheck.claims.operations import ClaimInput, file_claim, move_claim
-from factcheck.claims.urls import InvalidURL, normalise_url
 from factcheck.errors import Conflict, Forbidden, ValidationError
+from factcheck.publish.credits import check_credit
+from factcheck.publish.language import PUBLISHING_LANGUAGES, default_language
 from factcheck.publish.models import Decision, Rebuttal, Review, Revision, RevisionSource
+from factcheck.publish.signals import fact_check_corrected
 from factcheck.publish.slugs import slugify, unique_slug
-from factcheck.publish.verdicts import VERDICT_NAMES, find_verdict
+from factcheck.publish.verdicts import find_verdict
 from factcheck.storage import BlobStore
 
 MAX_HEADLINE = 200
@@ -50,10 +56,11 @@ class DraftInput:
     snapshot_ids: tuple[int, ...] = ()
     new_urls: tuple[str, ...] = ()
     correction_note: str | None = None
+    language: str | None = None  # the fact-check's; None keeps the rebuttal's (or the default)
 
 
 def rebuttal_of(claim: Claim) -> Rebuttal | None:
-    return claim.rebuttal  # type: ignore[attr-defined]
+    return claim.rebuttal
 
 
 def may_draft(actor: User, claim: Claim) -> bool:
@@ -63,23 +70,32 @@ def may_draft(actor: User, claim: Claim) -> bool:
     return claim.status == Status.PUBLISHED and actor.has_role(Role.REVIEWER)
 
 
+def check_may_draft(actor: User, claim: Claim) -> None:
+    """Refuse ``actor`` the rebuttal editor of ``claim``: 409 when the claim's state allows no
+    writing, 403 when the state does but the person may not (see :func:`may_draft`)."""
+    if claim.status not in (Status.RESEARCHING, Status.PUBLISHED):
+        raise EditConflict(
+            _("A rebuttal is written while the claim is being researched, or corrected once published; "
+              "this claim is %(state)s.", state=status_label(claim.status)), status=claim.status)
+    if not may_draft(actor, claim):
+        raise Forbidden(_("Only reviewers, staff and the person assigned to the claim write its rebuttal.")
+                        if claim.status != Status.PUBLISHED else _("Only reviewers and staff issue corrections."))
+
+
 def save_draft(actor: User, claim: Claim, data: DraftInput) -> Revision:
     """Save a new revision of the claim's rebuttal (a correction, once it is published)."""
     correcting = claim.status == Status.PUBLISHED
-    if claim.status not in (Status.RESEARCHING, Status.PUBLISHED):
-        raise EditConflict(
-            f"a rebuttal is written while the claim is researching (or corrected once published); "
-            f"this claim is {claim.status}", status=claim.status)
-    if not may_draft(actor, claim):
-        raise Forbidden("only reviewers, staff and the claim's assignee write its rebuttal"
-                        if not correcting else "only reviewers and staff issue corrections")
+    check_may_draft(actor, claim)
     fields = _validate(data, correcting)
+    language = fields.pop("language")
     rebuttal = rebuttal_of(claim)
     session = db.session()
     if rebuttal is None:
-        rebuttal = Rebuttal(claim=claim)
+        rebuttal = Rebuttal(claim=claim, language=str(language) if language else default_language(claim.language))
         session.add(rebuttal)
         session.flush()
+    elif language:
+        rebuttal.language = str(language)
     snapshots = _sources(actor, claim, rebuttal, data)
     revision = Revision(
         rebuttal=rebuttal,
@@ -91,11 +107,13 @@ def save_draft(actor: User, claim: Claim, data: DraftInput) -> Revision:
     session.add(revision)
     session.flush()
     if correcting:
-        record_event("correction", actor=actor, claim_id=claim.id, from_status=claim.status,
-                     to_status=claim.status, note=fields["correction_note"] or "", revision=revision.number)
+        event = record_event("correction", actor=actor, claim_id=claim.id, from_status=claim.status,
+                             to_status=claim.status, note=str(fields["correction_note"] or ""),
+                             revision=revision.number, language=rebuttal.language)
+        fact_check_corrected.send(claim, actor=actor, event=event)
     else:
         record_event("rebuttal_saved", actor=actor, claim_id=claim.id, from_status=claim.status,
-                     to_status=claim.status, revision=revision.number)
+                     to_status=claim.status, revision=revision.number, language=rebuttal.language)
     return revision
 
 
@@ -107,26 +125,30 @@ def _validate(data: DraftInput, correcting: bool) -> dict[str, object]:
     for name, value, limit in (("headline", headline, MAX_HEADLINE), ("summary", summary, MAX_SUMMARY),
                                ("body", body, MAX_BODY)):
         if len(value) > limit:
-            errors[name] = f"at most {limit:,} characters"
+            errors[name] = _("at most %(count)s characters", count=format_number(limit))
     verdict = None
     if data.verdict:
         found = find_verdict(data.verdict)
         if found is None:
-            errors["verdict"] = "one of: " + ", ".join(VERDICT_NAMES)
+            errors["verdict"] = _("choose a verdict from the list")
         else:
             verdict = found.name
     note = " ".join((data.correction_note or "").split()) or None
     if correcting and note is None:
-        errors["correction_note"] = "a published fact-check is changed only with a public correction note"
+        errors["correction_note"] = _("a published fact-check is changed only with a public correction note")
     if note is not None and len(note) > MAX_NOTE:
-        errors["correction_note"] = f"at most {MAX_NOTE:,} characters"
+        errors["correction_note"] = _("at most %(count)s characters", count=format_number(MAX_NOTE))
     if not correcting and note is not None:
-        errors["correction_note"] = "corrections are for published fact-checks"
+        errors["correction_note"] = _("corrections are for published fact-checks")
     if len(data.snapshot_ids) + len(data.new_urls) > MAX_SOURCES:
-        errors["sources"] = f"at most {MAX_SOURCES} sources"
+        errors["sources"] = _("at most %(count)s sources", count=MAX_SOURCES)
+    language = data.language.strip() if data.language is not None else None
+    if language is not None and language not in PUBLISHING_LANGUAGES:
+        errors["language"] = _("one of: %(languages)s", languages=", ".join(PUBLISHING_LANGUAGES))
     if errors:
         raise ValidationError(errors)
-    return {"headline": headline, "summary": summary, "body": body, "verdict": verdict, "correction_note": note}
+    return {"headline": headline, "summary": summary, "body": body, "verdict": verdict, "correction_note": note,
+            "language": language}
 
 
 def _sources(actor: User, claim: Claim, rebuttal: Rebuttal, data: DraftInput) -> list[Snapshot]:
@@ -142,14 +164,15 @@ def _sources(actor: User, claim: Claim, rebuttal: Rebuttal, data: DraftInput) ->
                 RevisionSource.revision_id.in_(select(Revision.id).where(Revision.rebuttal_id == rebuttal.id)),
             )))
         )
-        if not belongs:
-            raise ValidationError({"sources": f"snapshot {snapshot_id} is not a source of this claim"})
+        if snapshot is None or not belongs:
+            raise ValidationError({"sources": _("archived copy #%(id)s is not a source of this claim", id=snapshot_id)})
         chosen.append(snapshot)
     for position, raw in enumerate(data.new_urls, start=1):
         try:
             url = normalise_url(raw)
         except InvalidURL as exc:
-            raise ValidationError({"sources": f"link {position} ({raw[:80]}): {exc}"}) from None
+            raise ValidationError({"sources": _("link %(position)s (%(link)s): %(problem)s", position=position,
+                                                 link=raw[:80], problem=exc)}) from None
         chosen.append(request_capture(url, actor=actor))
     return chosen
 
@@ -161,9 +184,9 @@ def file_reader_report(message: str, *, url: str = "", contact: str = "", blobs:
     """File a reader's error report (or tip) as a claim, under the reader-reports account."""
     message = message.strip()
     if not message:
-        raise ValidationError({"message": "tell us what is wrong"})
+        raise ValidationError({"message": _("tell us what is wrong")})
     if len(message) > MAX_REPORT:
-        raise ValidationError({"message": f"at most {MAX_REPORT:,} characters"})
+        raise ValidationError({"message": _("at most %(count)s characters", count=format_number(MAX_REPORT))})
     contact = " ".join(contact.split())[:200]
     text = f"Reader report: {message}" + (f"\n\nContact: {contact}" if contact else "")
     urls = (url.strip(),) if url.strip() else ()
@@ -176,7 +199,7 @@ def _reader_reports_account() -> User:
     user = session.scalar(select(User).where(User.email == READER_REPORTS))
     if user is None:
         user = User(email=READER_REPORTS, name="Reader report", role=Role.VOLUNTEER.value, active=False,
-                    password_hash="!" + secrets.token_hex(16))
+                    is_system=True, password_hash="!" + secrets.token_hex(16))
         session.add(user)
         session.flush()
     return user
@@ -206,7 +229,7 @@ def review_rebuttal(actor: User, claim: Claim, decision: str, note: str = "") ->
         return approve_rebuttal(actor, claim, note=note)
     if decision == Decision.REQUEST_CHANGES:
         return request_changes(actor, claim, note=note)
-    raise ValidationError({"decision": "approve or request_changes"})
+    raise ValidationError({"decision": _("approve, or ask for changes")})
 
 
 def _review(actor: User, claim: Claim, decision: Decision, note: str) -> Event:
@@ -226,8 +249,9 @@ def publish_rebuttal(actor: User, claim: Claim, *, note: str = "") -> Event:
     """approved → published: the fact-check gets its public address and goes live."""
     event = move_claim(actor, claim, Status.PUBLISHED, note=note)
     rebuttal = rebuttal_of(claim)
-    if rebuttal is None or rebuttal.current is None:
-        raise EditConflict("this claim has no rebuttal to publish")
+    if rebuttal is None or rebuttal.current is None:  # the move above needs a complete draft: never true
+        raise RuntimeError(f"claim {claim.id} was approved without a rebuttal")
+    check_credit(rebuttal, actor)
     if rebuttal.slug is None:
         rebuttal.slug = unique_slug(slugify(rebuttal.current.headline), _slug_taken)
     rebuttal.published_at = rebuttal.published_at or db.utcnow()
@@ -238,6 +262,14 @@ def publish_rebuttal(actor: User, claim: Claim, *, note: str = "") -> Event:
 
 def _slug_taken(slug: str) -> bool:
     return bool(db.session().scalar(select(exists().where(Rebuttal.slug == slug))))
+
+
+def changes_requested(rebuttal: Rebuttal) -> Review | None:
+    """The latest review when it asked for changes (until the draft goes back to review)."""
+    latest = rebuttal.reviews[-1] if rebuttal.reviews else None
+    if latest is None or latest.decision != Decision.REQUEST_CHANGES:
+        return None
+    return latest if rebuttal.claim.status == Status.RESEARCHING else None
 
 
 def last_review_by(reviewer: User, rebuttal: Rebuttal) -> Review | None:

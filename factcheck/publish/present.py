@@ -2,6 +2,7 @@
 
 Everything public is built here from one :class:`FactCheckView`, so the visible page, the JSON-LD,
 the feed and the API can never disagree. Every URL is absolute, on ``FACTCHECK_PUBLIC_URL``.
+Its words (the verdict label, the share text) are in the fact-check's own language.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app, url_for
+from flask_babel import gettext as _
 from markupsafe import Markup
 from sqlalchemy import Select, func, select
 
@@ -18,20 +19,14 @@ from factcheck import db
 from factcheck.archive.models import Snapshot
 from factcheck.claims.models import Claim, Platform
 from factcheck.publish.claimreview import Appearance, Correction, FactCheckDoc, claim_review
+from factcheck.publish.credits import public_credit
 from factcheck.publish.feeds import FeedEntry
-from factcheck.publish.markdown import render_markdown
-from factcheck.publish.models import Decision, Rebuttal, Revision, RevisionSource
-from factcheck.publish.sharing import open_graph_tags, whatsapp_link
-from factcheck.publish.verdicts import Verdict, get_verdict
-
-
-def absolute(path: str) -> str:
-    """``path`` on the public base URL."""
-    return current_app.config["FACTCHECK"].public_url + path
-
-
-def site_name() -> str:
-    return current_app.config["FACTCHECK"].site_name
+from factcheck.publish.language import open_graph_locale, speaking
+from factcheck.publish.markdown import render_published
+from factcheck.publish.models import Rebuttal, Revision, RevisionSource
+from factcheck.publish.sharing import open_graph_tags, share_message, whatsapp_link_for
+from factcheck.publish.verdicts import Verdict, get_verdict, verdict_label
+from factcheck.urls import absolute, absolute_url, site_name
 
 
 @dataclass(frozen=True)
@@ -52,6 +47,8 @@ class FactCheckView:
     claim: Claim
     revision: Revision
     verdict: Verdict
+    language: str  # the fact-check's: its page, labels and share text are in it
+    verdict_label: str  # the verdict in ``language``
     url: str
     card_url: str
     body_html: Markup
@@ -64,13 +61,15 @@ class FactCheckView:
 
     @property
     def whatsapp_link(self) -> str:
-        return whatsapp_link(self.revision.summary or self.revision.headline, self.url)
+        """The page's share link, its text in the fact-check's language."""
+        return share_link(self, self.language)
 
     def open_graph(self) -> list[tuple[str, str]]:
         return open_graph_tags(
             title=self.revision.headline, description=self.revision.summary or self.revision.headline,
             url=self.url, image_url=self.card_url, site_name=site_name(),
-            image_alt=f"{self.verdict.name}: {self.revision.headline}",
+            image_alt=f"{self.verdict_label}: {self.revision.headline}",
+            locale=open_graph_locale(self.language),
             published=self.published_at, modified=self.updated_at,
         )
 
@@ -84,7 +83,7 @@ class FactCheckView:
             verdict=self.verdict.name,
             date_published=self.published_at,
             date_modified=self.updated_at,
-            author_name=", ".join(self.authors),
+            author_name=", ".join(self.authors) or site_name(),
             reviewer_name=self.reviewer,
             organisation_name=site_name(),
             organisation_url=absolute("/"),
@@ -93,7 +92,8 @@ class FactCheckView:
             appearances=[Appearance(url=s.url, archived_url=s.archived_url, captured_at=s.captured_at,
                                     sha256=s.sha256) for s in appearances],
             image_url=self.card_url,
-            language=self.claim.language,
+            language=self.language,
+            claim_language=self.claim.language,
             corrections=self.corrections,
         ))
 
@@ -101,7 +101,24 @@ class FactCheckView:
         return FeedEntry(id=self.url, title=self.revision.headline, url=self.url,
                          summary=self.revision.summary or self.revision.headline,
                          updated=self.updated_at or self.published_at, published=self.published_at,
-                         author=", ".join(self.authors), verdict=self.verdict.name)
+                         author=", ".join(self.authors) or site_name(), verdict=self.verdict.name,
+                         verdict_label=self.verdict_label, language=self.language)
+
+
+def share_text(view: FactCheckView, language: str) -> str:
+    """The message a fact-check is shared with, its own words in ``language``: a line with the
+    verdict ("फ़ैक्ट-चेक: गलत"), the summary (or the headline) as written, and the page's URL.
+
+    The page shares it in the fact-check's language; a notification may use the reader's.
+    """
+    with speaking(language):
+        heading = _("Fact check: %(verdict)s", verdict=verdict_label(view.verdict))
+    return share_message(view.revision.summary or view.revision.headline, view.url, heading=heading)
+
+
+def share_link(view: FactCheckView, language: str) -> str:
+    """A ``https://wa.me/?text=`` link that opens WhatsApp with :func:`share_text` in ``language``."""
+    return whatsapp_link_for(share_text(view, language))
 
 
 def present(rebuttal: Rebuttal) -> FactCheckView:
@@ -115,27 +132,29 @@ def present(rebuttal: Rebuttal) -> FactCheckView:
         CitedSource(
             snapshot=snapshot,
             url=snapshot.url,
-            archived_url=absolute(url_for("archive.show", snapshot_id=snapshot.id)),
+            archived_url=absolute_url("archive.show", snapshot_id=snapshot.id),
             captured_at=snapshot.fetched_at,
             sha256=snapshot.sha256,
             is_appearance=snapshot.source_id in own_sources,
         )
         for snapshot in revision.snapshots
     ]
-    authors = list(dict.fromkeys(r.author.display_name for r in rebuttal.revisions))
-    approvals = [r for r in rebuttal.reviews if r.decision == Decision.APPROVE]
+    authors, reviewer = public_credit(rebuttal)
     corrections = [Correction(date=r.created_at, note=r.correction_note) for r in rebuttal.revisions
                    if r.correction_note]
+    verdict = get_verdict(revision.verdict or "")
     return FactCheckView(
         rebuttal=rebuttal,
         claim=claim,
         revision=revision,
-        verdict=get_verdict(revision.verdict or ""),
-        url=absolute(url_for("publish.factcheck", slug=rebuttal.slug)),
-        card_url=absolute(url_for("publish.card", slug=rebuttal.slug)),
-        body_html=render_markdown(revision.body),
+        verdict=verdict,
+        language=rebuttal.language,
+        verdict_label=verdict_label(verdict, rebuttal.language),
+        url=absolute_url("publish.factcheck", slug=rebuttal.slug),
+        card_url=absolute_url("publish.card", slug=rebuttal.slug),
+        body_html=render_published(revision.body),
         authors=authors,
-        reviewer=approvals[-1].reviewer.display_name if approvals else None,
+        reviewer=reviewer,
         published_at=rebuttal.published_at,
         updated_at=corrections[-1].date if corrections else None,
         corrections=corrections,
@@ -143,7 +162,7 @@ def present(rebuttal: Rebuttal) -> FactCheckView:
     )
 
 
-def published_query(verdict: str | None = None) -> Select[tuple[Rebuttal]]:
+def published_query(verdict: str | None = None) -> Select[Rebuttal]:
     """Published rebuttals, newest first; optionally with one verdict (of the current revision)."""
     query = select(Rebuttal).where(Rebuttal.published_at.is_not(None))
     if verdict:
@@ -177,3 +196,11 @@ def is_cited_publicly(snapshot_id: int) -> bool:
              .join(Rebuttal, Rebuttal.id == Revision.rebuttal_id)
              .where(RevisionSource.snapshot_id == snapshot_id, Rebuttal.published_at.is_not(None)))
     return bool(db.session().scalar(query))
+
+
+def cited_by_claims(snapshot_id: int) -> list[int]:
+    """The claims whose rebuttals (any revision) cite the snapshot."""
+    return list(db.session().scalars(
+        select(Rebuttal.claim_id).join(Revision, Revision.rebuttal_id == Rebuttal.id)
+        .join(RevisionSource, RevisionSource.revision_id == Revision.id)
+        .where(RevisionSource.snapshot_id == snapshot_id).distinct()))

@@ -5,6 +5,11 @@ does only with its raqm layout and a font that covers the script. Text is cut in
 and each run is drawn with a font for that script (Noto Sans Devanagari has no Latin letters, Noto
 Sans no Devanagari). Without raqm or without the fonts the card is still drawn, unshaped or with
 Pillow's own font, and the reason is logged once.
+
+Whatever the text, the work is bounded: at most ``MAX_LAID_OUT`` characters of a text are laid
+out (a longer one ends in "…" where it would have been cut anyway), and a run of combining marks
+longer than any real syllable has (a "Zalgo" flood stacking hundreds of accents above the line
+and into the verdict band) is cut to ``MAX_MARKS_IN_A_ROW``.
 """
 
 from __future__ import annotations
@@ -60,6 +65,8 @@ _BLOCK_STARTS = [first for first, _, _ in _SCRIPT_BLOCKS]
 _RTL_SCRIPTS = frozenset({"Arabic", "Hebrew"})
 _JOINERS = frozenset("\u200c\u200d")  # ZWNJ and ZWJ steer shaping: they stay in their run
 _VIRAMA = 9  # canonical combining class of Indic viramas
+MAX_LAID_OUT = 600  # characters of one text: three headlines, about all the box holds of narrow letters
+MAX_MARKS_IN_A_ROW = 4  # a Devanagari syllable has at most three or so (nukta, vowel sign, bindu)
 
 # Font file names to look for, best first; "{w}" is Regular or Bold.
 _DEFAULT_CANDIDATES = ("NotoSans-{w}.ttf", "NotoSans-{w}.otf", "DejaVuSans{dv}.ttf", "LiberationSans-{w}.ttf")
@@ -158,13 +165,18 @@ def render_share_card(
     site_name: str,
     *,
     language: str | None = None,
+    label: str | None = None,
+    kicker: str = "Fact check",
     fonts: FontSet | None = None,
     shaping: bool | None = None,
 ) -> bytes:
     """The 1200×630 PNG share card of a fact-check.
 
-    ``language`` (a BCP 47 tag such as ``hi`` or ``mr``) selects local glyph forms when shaping.
-    ``fonts`` and ``shaping`` (default: raqm when available) exist for tests and odd hosts.
+    ``verdict`` (a name on the scale) decides the band's colour and badge; ``label`` is the verdict
+    as drawn on the band (default: its English name) and ``kicker`` the line above it, both in the
+    fact-check's language. ``language`` (a BCP 47 tag such as ``hi`` or ``mr``) selects local
+    glyph forms when shaping. ``fonts`` and ``shaping`` (default: raqm when available) exist for
+    tests and odd hosts.
     """
     fonts = find_fonts() if fonts is None else fonts
     if shaping is None or shaping:
@@ -173,7 +185,7 @@ def render_share_card(
         shaping = raqm_available()
     with _render_lock:
         painter = _Painter(fonts, shaping, language)
-        return painter.card(headline, verdict, site_name)
+        return painter.card(headline, verdict, site_name, label=label, kicker=kicker)
 
 
 # -- text as runs of one script --------------------------------------------------------------------
@@ -205,7 +217,28 @@ def split_runs(text: str) -> list[Run]:
 
 
 def _words(text: str) -> list[Word]:
-    return [tuple(split_runs(word)) for word in unicodedata.normalize("NFC", text).split()]
+    return [tuple(split_runs(word)) for word in laid_out(text).split()]
+
+
+def laid_out(text: str) -> str:
+    """The part of ``text`` a card lays out: NFC, marks past ``MAX_MARKS_IN_A_ROW`` in a row
+    dropped, and cut to ``MAX_LAID_OUT`` characters (with "…") between two clusters."""
+    kept: list[str] = []
+    marks = 0
+    for char in unicodedata.normalize("NFC", text):
+        marks = marks + 1 if unicodedata.category(char)[0] == "M" else 0
+        if marks <= MAX_MARKS_IN_A_ROW:
+            kept.append(char)
+            if len(kept) > MAX_LAID_OUT:
+                break
+    if len(kept) <= MAX_LAID_OUT:
+        return "".join(kept)
+    cut = MAX_LAID_OUT
+    # Never end inside a cluster: not before a mark or joiner, nor after a virama or joiner.
+    while cut > 1 and (unicodedata.category(kept[cut])[0] == "M" or kept[cut] in _JOINERS
+                       or kept[cut - 1] in _JOINERS or unicodedata.combining(kept[cut - 1]) == _VIRAMA):
+        cut -= 1
+    return "".join(kept[:cut]).rstrip() + ELLIPSIS
 
 
 def _clusters(word: Word) -> list[Run]:
@@ -259,7 +292,7 @@ class _Painter:
         self.layout = ImageFont.Layout.RAQM if shaping else ImageFont.Layout.BASIC
         self.language = language if shaping else None
 
-    def card(self, headline: str, verdict: str, site_name: str) -> bytes:
+    def card(self, headline: str, verdict: str, site_name: str, *, label: str | None, kicker: str) -> bytes:
         image = Image.new("RGB", (CARD_WIDTH, CARD_HEIGHT), BACKGROUND)
         draw = ImageDraw.Draw(image)
         known = find_verdict(verdict)
@@ -270,9 +303,9 @@ class _Painter:
         badge_centre = (CARD_WIDTH - MARGIN - badge_radius, BAND_HEIGHT // 2)
         self._badge(draw, badge_centre, badge_radius, known.severity if known else None, band)
         band_text_width = badge_centre[0] - badge_radius - MARGIN - 30
-        label = self.fit("FACT CHECK", band_text_width, 40, (26,), bold=True, max_lines=1)
-        self.draw_lines(draw, label, MARGIN, 26, band_text_width, on_band)
-        title = self.fit((known.name if known else verdict).upper(), band_text_width, 90,
+        above = self.fit(kicker.upper(), band_text_width, 40, (26,), bold=True, max_lines=1)
+        self.draw_lines(draw, above, MARGIN, 26, band_text_width, on_band)
+        title = self.fit((label or (known.name if known else verdict)).upper(), band_text_width, 90,
                          (76, 68, 60, 52, 44), bold=True, max_lines=1)
         self.draw_lines(draw, title, MARGIN, 62, band_text_width, on_band)
 
@@ -311,7 +344,7 @@ class _Painter:
         for number, line in enumerate(layout.lines):
             baseline = top + number * layout.line_height + layout.ascent
             rtl = _is_rtl(line)
-            x = left + width if rtl else left
+            x: float = left + width if rtl else left
             space = self._length((" ", DEFAULT_SCRIPT), layout.size, layout.bold)
             for word in line:
                 word_width = self._word_length(word, layout.size, layout.bold)
@@ -392,7 +425,7 @@ class _Painter:
         text, script = run
         font = self._font(script, size, bold)
         if isinstance(font, ImageFont.FreeTypeFont):
-            draw.text((x, baseline), text, font=font, fill=colour, anchor="ls", **self._options(script))
+            draw.text((x, baseline), text, font=font, fill=colour, anchor="ls", language=self._language(script))
         else:  # Pillow's bitmap font knows no anchors: place it by its top edge
             draw.text((x, baseline - _metrics(font)[0]), text, font=font, fill=colour)
 
@@ -401,11 +434,11 @@ class _Painter:
 
     def _length(self, run: Run, size: int, bold: bool) -> float:
         text, script = run
-        return _text_length(self._font(script, size, bold), text, tuple(self._options(script).items()))
+        return _text_length(self._font(script, size, bold), text, self._language(script))
 
-    def _options(self, script: str) -> dict[str, str]:
+    def _language(self, script: str) -> str | None:
         # Only the raqm layout takes a language, and it is meant for the script it names.
-        return {"language": self.language} if self.language and script != DEFAULT_SCRIPT else {}
+        return self.language if self.language and script != DEFAULT_SCRIPT else None
 
     def _font(self, script: str, size: int, bold: bool) -> AnyFont:
         path = self.fonts.path(script, bold=bold)
@@ -428,8 +461,10 @@ def _load_font(path: Path | None, size: int, layout: ImageFont.Layout) -> AnyFon
 
 
 @lru_cache(maxsize=4096)
-def _text_length(font: AnyFont, text: str, options: tuple[tuple[str, str], ...]) -> float:
-    return font.getlength(text, **dict(options))
+def _text_length(font: AnyFont, text: str, language: str | None) -> float:
+    if isinstance(font, ImageFont.FreeTypeFont):
+        return font.getlength(text, language=language)
+    return font.getlength(text)
 
 
 def _metrics(font: AnyFont) -> tuple[int, int]:

@@ -14,9 +14,23 @@ SUMMARY_MAX_LENGTH = 700
 ELLIPSIS = "…"
 
 
-def whatsapp_link(summary: str, url: str, *, max_summary_length: int = SUMMARY_MAX_LENGTH) -> str:
-    """A ``https://wa.me/?text=`` link whose message is the summary, a blank line and the URL."""
-    message = f"{shorten(summary, max_summary_length)}\n\n{require_absolute_url(url)}".strip()
+def share_message(summary: str, url: str, *, heading: str = "",
+                  max_summary_length: int = SUMMARY_MAX_LENGTH) -> str:
+    """The text a fact-check travels with: an optional heading line (its verdict), the summary,
+    a blank line and the URL."""
+    lines = [shorten(heading, 120), shorten(summary, max_summary_length)]
+    text = "\n".join(line for line in lines if line)
+    return f"{text}\n\n{require_absolute_url(url)}".strip()
+
+
+def whatsapp_link(summary: str, url: str, *, heading: str = "",
+                  max_summary_length: int = SUMMARY_MAX_LENGTH) -> str:
+    """A ``https://wa.me/?text=`` link carrying :func:`share_message`."""
+    return whatsapp_link_for(share_message(summary, url, heading=heading, max_summary_length=max_summary_length))
+
+
+def whatsapp_link_for(message: str) -> str:
+    """A ``https://wa.me/?text=`` link that opens WhatsApp with ``message`` ready to send."""
     return WHATSAPP_SHARE + quote(message, safe="")
 
 

@@ -1,9 +1,18 @@
-"""The verdict scale of SPEC §2: each verdict's ClaimReview rating, from 1 (worst) to 5 (best)."""
+"""The verdict scale of SPEC §2: each verdict's ClaimReview rating, from 1 (worst) to 5 (best),
+and its label in the reader's language.
+
+A verdict's ``name`` is canonical: ClaimReview's ``alternateName``, the API and the database use
+it in English, so the scale reads the same to every machine. People read :func:`verdict_label`.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import IntEnum
+
+from flask_babel import pgettext
+
+from factcheck.publish.language import speaking
 
 WORST_RATING = 1
 BEST_RATING = 5
@@ -60,11 +69,29 @@ def get_verdict(name: str) -> Verdict:
     return verdict
 
 
-def is_verdict(name: str) -> bool:
-    """Whether ``name`` is on the scale."""
-    return find_verdict(name) is not None
+def verdict_label(verdict: Verdict | str, language: str | None = None) -> str:
+    """The verdict as readers read it, in ``language`` (default: the current page's language).
+
+    A name that is not on the scale is returned as it is.
+    """
+    name = verdict.name if isinstance(verdict, Verdict) else verdict
+    known = find_verdict(name)
+    if known is None:
+        return name
+    if language is None:
+        return _labels()[known.name]
+    with speaking(language):
+        return _labels()[known.name]
 
 
-def rating_of(name: str) -> int:
-    """The ClaimReview ``ratingValue`` of a verdict (1 worst to 5 best)."""
-    return get_verdict(name).rating
+def _labels() -> dict[str, str]:
+    # Literal pgettext calls, so that `make translations` collects each label; the "verdict"
+    # context tells translators what they are, and keeps them apart from a plain yes/no.
+    return {
+        "False": pgettext("verdict", "False"),
+        "Misleading": pgettext("verdict", "Misleading"),
+        "Partly false": pgettext("verdict", "Partly false"),
+        "Missing context": pgettext("verdict", "Missing context"),
+        "Unproven": pgettext("verdict", "Unproven"),
+        "True": pgettext("verdict", "True"),
+    }

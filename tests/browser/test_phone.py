@@ -52,7 +52,9 @@ def test_file_on_a_phone_then_triage(server, phone, make_user, tmp_path):
     page.reload()
     history = page.inner_text(".history")
     assert "Vani" in history and "filed the claim" in history
-    assert "Ravi" in history and "Checking with the banks" in history
+    assert "Ravi" in history and "moved it from submitted to researching" in history
+    assert "Checking with the banks" not in history, "the desk's note is internal"
+    assert "Checking with the banks" in desk.inner_text(".history")
     assert page.inner_text(".claim .status") == "RESEARCHING"
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.archive.conftest import app, run_jobs, site  # noqa: F401 - fixtures
+from tests.archive.conftest import app, site  # noqa: F401 - fixtures
 from tests.httpserver import respond
 
 HOAX = """<!doctype html><html lang="hi"><head><meta charset="utf-8"><title>बैंक 10 दिन बंद</title></head>
@@ -27,13 +27,16 @@ def desk(make_user):
 
 @pytest.fixture
 def publish_claim(site, desk, api_client, run_jobs) -> Callable[..., dict[str, Any]]:  # noqa: F811
-    """File a claim with a link, archive it, draft, review and publish a rebuttal; return the claim."""
+    """File a claim with a link, archive it, draft, review and publish a rebuttal; return the claim.
+
+    Without ``language`` the fact-check takes the claim's (Hindi, for the default text)."""
     site.route("/hoax", respond(HOAX.encode()))
     site.route("/rbi", respond(OFFICIAL.encode()))
 
     def run(headline: str = "बैंक 10 दिन बंद नहीं रहेंगे: वायरल दावा झूठा", summary: str = "The viral message is false.",
             body: str = "RBI has announced **no** ten-day closure.", verdict: str = "False",
-            text: str = "*Forwarded as received* सभी बैंक 10 दिन बंद रहेंगे") -> dict[str, Any]:
+            text: str = "*Forwarded as received* सभी बैंक 10 दिन बंद रहेंगे",
+            language: str | None = None) -> dict[str, Any]:
         volunteer, writer, reviewer = (api_client(desk[k]) for k in ("volunteer", "writer", "reviewer"))
         claim = volunteer.post("/api/claims", json={"text": text, "urls": [site.url("/hoax")],
                                                     "platform": "whatsapp"}).json
@@ -42,7 +45,8 @@ def publish_claim(site, desk, api_client, run_jobs) -> Callable[..., dict[str, A
         assert reviewer.post(f"/api/claims/{claim['id']}/transitions", json={"to": "researching"}).status_code == 200
         saved = writer.put(f"/api/claims/{claim['id']}/rebuttal", json={
             "headline": headline, "summary": summary, "body": body, "verdict": verdict,
-            "sources": [{"snapshot_id": snapshot_id}, {"url": site.url("/rbi")}]})
+            "sources": [{"snapshot_id": snapshot_id}, {"url": site.url("/rbi")}],
+            **({"language": language} if language else {})})
         assert saved.status_code == 200, saved.json
         run_jobs()
         submitted = writer.post(f"/api/claims/{claim['id']}/transitions", json={"to": "in_review"})

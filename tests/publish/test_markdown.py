@@ -10,7 +10,14 @@ from hypothesis import strategies as st
 from lxml import etree, html
 from markupsafe import Markup
 
-from factcheck.publish.markdown import plain_text, render_markdown
+from factcheck.publish.markdown import (
+    MAX_INLINE_NESTING,
+    MAX_REFERENCE_EXPANSION,
+    MAX_TABLE_CELLS,
+    MAX_TABLE_COLUMNS,
+    plain_text,
+    render_markdown,
+)
 
 # Filter-evasion payloads in the OWASP cheat-sheet style, as raw HTML and as Markdown.
 PAYLOADS = [
@@ -231,3 +238,120 @@ def test_plain_text_is_not_html() -> None:
 def test_plain_text_of_empty_source() -> None:
     assert plain_text("") == ""
     assert str(render_markdown("")) == ""
+
+
+# -- bounded work (issue 9): whatever a drafter writes, within the 100,000-character body ----------
+
+TAG = re.compile(r"<(/?)([a-z][a-z0-9]*)[^>]*>")
+VOID = {"br", "hr", "img"}
+
+
+def tag_depth(rendered: str) -> int:
+    """How deeply the elements of ``rendered`` nest (counted on the tags, whatever the depth)."""
+    depth = deepest = 0
+    for closing, name in TAG.findall(rendered):
+        if name not in VOID:
+            depth += -1 if closing else 1
+            deepest = max(deepest, depth)
+    return deepest
+
+
+def nested(opening: str, middle: str, closing: str, size: int = 20_000) -> str:
+    count = (size - len(middle)) // (len(opening) + len(closing))
+    return opening * count + middle + closing * count
+
+
+# CommonMark's pathological inputs (cmark test/pathological_tests.py) and a few more shapes.
+PATHOLOGICAL = {
+    "nested strong emphasis": nested("*a **a ", "b", " a** a*"),
+    "nested emphasis": nested("*", "a", "*"),
+    "nested strong": nested("**", "a", "**"),
+    "emphasis closers without openers": "a_ " * 6_000,
+    "mismatched openers and closers": "*a_ " * 5_000,
+    "link openers without closers": "[a" * 10_000,
+    "[ (]( repeated": "[ (](" * 4_000,
+    "![[]() repeated": "![[]()" * 3_000,
+    "nested brackets": nested("[", "a", "]"),
+    "nested links and images": nested("![", "a", "](b)"),
+    "nested block quotes": "> " * 10_000 + "a",
+    "deeply nested lists": "".join("  " * i + "* a\n" for i in range(130)),
+    "one-line nested lists": "- " * 10_000 + "a",
+    "backticks": "".join("e" + "`" * i for i in range(1, 190)),
+    "unclosed links": "[a](<b" * 3_000,
+    "unclosed comments": "</" + "<!--" * 5_000,
+    "entities": "&#" * 10_000,
+    "many empty links": "[]()" * 5_000,
+}
+
+
+@pytest.mark.parametrize("name", PATHOLOGICAL)
+def test_pathological_inputs_render_shallow_and_proportionate(name: str) -> None:
+    source = PATHOLOGICAL[name]
+    rendered = str(render_markdown(source))
+    assert tag_depth(rendered) <= 2 * MAX_INLINE_NESTING + 5
+    assert len(rendered) <= 15 * len(source) + 1_000
+
+
+def test_emphasis_nested_past_the_cap_keeps_its_text() -> None:
+    source = nested("*a **a ", "b", " a** a*")
+    rendered = str(render_markdown(source))
+    assert tag_depth(rendered) == MAX_INLINE_NESTING + 1  # inside one paragraph
+    text = html.fragment_fromstring(rendered, create_parent="div").text_content()
+    assert text.count("a") == source.count("a") and text.count("*") > 0
+    shallow = "*a **b** c*"
+    assert str(render_markdown(shallow)) == "<p><em>a <strong>b</strong> c</em></p>\n"
+
+
+def many_tables(columns: int, rows: int, size: int) -> str:
+    """Tables whose one-character rows are each filled up to the header's column count."""
+    table = "|".join("a" * columns) + "\n" + "|".join("-" * columns) + "\n" + "x\n" * rows + "\n"
+    return table * (size // len(table))
+
+
+def test_tables_cannot_multiply_the_source() -> None:
+    source = many_tables(MAX_TABLE_COLUMNS, 300, 5_000)  # 5 KB; two million cells before the cap
+    rendered = str(render_markdown(source))
+    assert rendered.count("<td") + rendered.count("<th>") <= MAX_TABLE_CELLS
+    assert len(rendered) <= 30 * len(source)
+
+
+def test_tables_wider_than_the_cap_are_text() -> None:
+    def table(columns: int) -> str:
+        return "|".join("h" * columns) + "\n" + "|".join("-" * columns) + "\n" + "|".join("c" * columns)
+
+    assert str(render_markdown(table(MAX_TABLE_COLUMNS))).count("<td>") == MAX_TABLE_COLUMNS
+    assert "<table>" not in str(render_markdown(table(MAX_TABLE_COLUMNS + 1)))
+
+
+def test_ordinary_tables_render_whole() -> None:
+    header = "| " + " | ".join(f"h{c}" for c in range(8)) + " |\n|" + "---|" * 8 + "\n"
+    rows = "".join("| " + " | ".join(f"r{r}c{c}" for c in range(8)) + " |\n" for r in range(300))
+    root = html.fragment_fromstring(str(render_markdown(header + rows + "\nafter")), create_parent="div")
+    assert len(root.findall(".//td")) == 8 * 300
+    assert root.findall(".//td")[-1].text == "r299c7"
+    assert root.findtext("p") == "after"
+
+
+def test_a_link_reference_cannot_multiply_the_source() -> None:
+    source = "[a]: https://example.org/" + "x" * 10_000 + "\n\n" + "[a] " * 3_000
+    rendered = str(render_markdown(source))
+    assert len(rendered) <= 3 * (len(source) + MAX_REFERENCE_EXPANSION)
+    assert rendered.count("<a ") >= MAX_REFERENCE_EXPANSION // 10_100  # the first uses are links
+    assert "[a]" in rendered  # the rest stay text
+
+
+def test_ordinary_link_references_resolve() -> None:
+    source = "See [the list][rbi], [the list][rbi] and [rbi].\n\n[rbi]: https://rbi.org.in/holidays 'Holidays'\n"
+    root = html.fragment_fromstring(str(render_markdown(source)), create_parent="div")
+    assert [(a.get("href"), a.get("title")) for a in root.iter("a")] == [
+        ("https://rbi.org.in/holidays", "Holidays")] * 3
+
+
+def test_the_preview_is_rate_limited_per_account_by_size(make_user, api_client) -> None:
+    writer, colleague = api_client(make_user("reviewer")), api_client(make_user("reviewer"))
+    largest = {"body": "word " * 19_999}  # about 100 KB: each costs 11 of the 120 a minute
+    assert [writer.post("/api/markdown", json=largest).status_code for _ in range(10)] == [200] * 10
+    assert writer.post("/api/markdown", json={"body": "a *small* one"}).status_code == 200  # costs 1
+    refused = writer.post("/api/markdown", json=largest)
+    assert refused.status_code == 429 and {"error", "message"} <= set(refused.json)
+    assert colleague.post("/api/markdown", json=largest).status_code == 200

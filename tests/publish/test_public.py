@@ -45,7 +45,7 @@ def json_ld(tree) -> dict:
 
 
 def test_the_page_and_its_claimreview_agree(publish_claim, client, site):
-    claim = publish_claim()
+    claim = publish_claim(language="en")
     url = claim["rebuttal"]["url"]
     tree, _response = page_tree(client, url)
     review = json_ld(tree)
@@ -55,7 +55,8 @@ def test_the_page_and_its_claimreview_agree(publish_claim, client, site):
     assert review["claimReviewed"] == tree.get_element_by_id("claim-reviewed").text_content()
     assert review["headline"] == tree.get_element_by_id("headline").text_content()
     assert review["description"] == tree.get_element_by_id("summary").text_content()
-    assert review["reviewRating"]["alternateName"] == tree.get_element_by_id("verdict").text_content() == "False"
+    verdict = tree.get_element_by_id("verdict")
+    assert review["reviewRating"]["alternateName"] == verdict.get("data-verdict") == verdict.text_content() == "False"
     assert review["reviewRating"]["ratingValue"] == 1
     assert (review["reviewRating"]["bestRating"], review["reviewRating"]["worstRating"]) == (5, 1)
     assert review["author"]["@type"] == "Organization" and review["author"]["url"].startswith(PUBLIC)
@@ -78,7 +79,7 @@ def test_the_claimreview_has_the_shape_of_real_ones(publish_claim, client):
 
 
 def test_share_tags_whatsapp_link_and_card(publish_claim, client):
-    claim = publish_claim()
+    claim = publish_claim(language="en")
     url = claim["rebuttal"]["url"]
     tree, _response = page_tree(client, url)
     meta = {m.get("property") or m.get("name"): m.get("content") for m in tree.xpath("//meta[@content]")}
@@ -90,7 +91,7 @@ def test_share_tags_whatsapp_link_and_card(publish_claim, client):
     share = tree.get_element_by_id("whatsapp-share").get("href")
     assert share.startswith("https://wa.me/?text=")
     message = unquote(share.removeprefix("https://wa.me/?text="))
-    assert message == f"The viral message is false.\n\n{url}"
+    assert message == f"Fact check: False\nThe viral message is false.\n\n{url}"
 
     card = client.get(path_of(meta["og:image"]))
     assert card.status_code == 200 and card.mimetype == "image/png"

@@ -143,3 +143,67 @@ def test_font_discovery(tmp_path: Path) -> None:
     assert found["Devanagari"] == (nested / "NotoSansDevanagari-Regular.ttf",) * 2  # no bold: regular
     assert found["Default"] == (nested / "NotoSans-Bold.ttf",) * 2
     assert "Tamil" not in found
+
+
+# -- bounded work (issue 9): whatever the headline and site name --------------------------------
+
+NASTY = {
+    "long unbreakable word": "x" * 200,
+    "long link": "https://example.org/" + "a/b" * 60,
+    "narrow letters": "i" * 200,
+    "many scripts": ("aक\u0627\u05d0\u0e01\u0b95\u0c15\u0985\u0a15\u0a95\u0b15\u0c95\u0d15\u0d9a" * 15)[:200],
+    "one long conjunct": "क्" * 100,
+    "joiners": "क\u200d" * 100,
+    "Devanagari signs": "क" + "\u093e\u093f\u0940\u0941\u0942\u0947\u0948\u094b\u094c\u0902\u0903" * 18,
+    "acute accents": "a" + "\u0301" * 199,
+    "dots below": "a" + "\u0323" * 199,
+    "marks alone": "\u0301" * 200,
+    "Arabic": ("\u0627\u0644\u0639\u0631\u0628\u064a\u0629 " * 25)[:200],
+}
+
+
+@pytest.mark.parametrize("name", NASTY)
+def test_nasty_headlines_render(name: str) -> None:
+    assert distinct_colours(open_png(render_share_card(NASTY[name], "False", NASTY[name]))) > 2
+
+
+@pytest.mark.parametrize("name", ["acute accents", "dots below", "marks alone", "Devanagari signs"])
+def test_combining_mark_floods_stay_in_the_headline_box(name: str) -> None:
+    """Hundreds of stacked marks would climb into the verdict band or drop onto the footer."""
+    plain = open_png(render_share_card("a", "False", "Site")).convert("RGB")
+    flood = open_png(render_share_card(NASTY[name], "False", "Site")).convert("RGB")
+    for box in ((0, 0, 1200, share_card.BAND_HEIGHT), (0, 630 - 84, 1200, 630)):
+        assert ImageChops.difference(plain.crop(box), flood.crop(box)).getbbox() is None, box
+
+
+def test_what_is_laid_out_is_capped() -> None:
+    assert share_card.laid_out(HINDI) == HINDI and share_card.laid_out(ENGLISH) == ENGLISH
+    for word in ("कांग्रेस", "क्षत्रिय", "क़ॉफ़ी", "ẫ"):
+        assert share_card.laid_out(word) == word
+    cut = share_card.laid_out(LONG * 10)
+    assert len(cut) <= share_card.MAX_LAID_OUT + 1 and cut.endswith("…") and LONG.startswith(cut[:60])
+    flood = share_card.laid_out(NASTY["acute accents"])
+    assert flood.startswith("á") and len(flood) == 1 + share_card.MAX_MARKS_IN_A_ROW
+
+
+def test_layout_work_stops_growing_past_the_cap(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Text past what a card can hold is not measured: a 20,000-character headline or site name
+    costs what its first 1,500 characters cost."""
+    measured: list[int] = []
+    real = share_card._text_length.__wrapped__
+
+    def counting(font: object, text: str, options: tuple[tuple[str, str], ...]) -> float:
+        measured.append(len(text))
+        return real(font, text, options)
+
+    monkeypatch.setattr(share_card, "_text_length", counting)
+
+    def work(headline: str, site: str) -> int:
+        measured.clear()
+        render_share_card(headline, "False", site)
+        return sum(measured)
+
+    words = " ".join(f"w{n}" for n in range(4_000))
+    assert work(words[:20_000], "Site") == work(words[:1_500], "Site")
+    assert work("Headline", words[:20_000]) == work("Headline", words[:1_500])
+    assert work("x" * 20_000, "Site") == work("x" * 1_500, "Site")

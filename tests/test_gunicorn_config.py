@@ -1,0 +1,42 @@
+"""The web tier's gunicorn settings (``--config python:factcheck.gunicorn_config``) reach its processes."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from factcheck import gunicorn_config
+from tests.deployment import GUNICORN, free_port, wait_for
+
+APP = "import sys\n\ndef app(environ, start_response):\n    start_response('200 OK', [])\n" \
+      "    return [repr(sys.getswitchinterval()).encode()]\n"
+
+
+@pytest.mark.skipif(not Path(GUNICORN).exists(), reason="gunicorn is not installed beside the interpreter")
+def test_each_web_process_hands_the_interpreter_over_every_millisecond(tmp_path: Path) -> None:
+    (tmp_path / "interval_app.py").write_text(APP, encoding="utf-8")
+    port = free_port()
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tmp_path), str(Path(__file__).resolve().parents[1])]))
+    server = subprocess.Popen([GUNICORN, "--config", "python:factcheck.gunicorn_config", "--workers", "1",
+                               "--threads", "2", "--preload", "--bind", f"127.0.0.1:{port}", "interval_app:app"],
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        def interval() -> str:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as answer:  # noqa: S310 - loopback
+                return str(answer.read().decode())
+
+        assert float(wait_for(interval, 20, 0.1, what="gunicorn")) == gunicorn_config.SWITCH_INTERVAL
+        assert sys.getswitchinterval() != gunicorn_config.SWITCH_INTERVAL  # this process is not changed
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def test_the_readme_command_loads_the_settings() -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    assert "gunicorn --config python:factcheck.gunicorn_config " in readme
