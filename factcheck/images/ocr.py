@@ -68,9 +68,10 @@ def read_text(image: Image.Image) -> str:
     page = prepared(image)
     ink = ink_mask(page)
     words = [w for w in read_words(page, "+".join(LANGUAGES)) if not is_shape(w, ink)]
-    if not any(DEVANAGARI.search(w.text) for w in words):
+    lines = hindi_lines(words)
+    if not lines:
         words = [w for w in read_words(page, "eng") if not is_shape(w, ink)]
-    elif any(suspect(w, words) for w in words):
+    elif any(suspect(w, lines) for w in words):
         words = reread_latin(words, read_words(page, "hin"))
     return joined(words)
 
@@ -156,18 +157,23 @@ def is_shape(word: Word, ink: np.ndarray) -> bool:
     return word.conf < 30 and not any(ch.isalnum() for ch in word.text)
 
 
-def suspect(word: Word, words: list[Word]) -> bool:
+def hindi_lines(words: list[Word]) -> set[tuple[int, int, int]]:
+    """The lines that hold a Devanagari word."""
+    return {w.line for w in words if DEVANAGARI.search(w.text)}
+
+
+def suspect(word: Word, lines: set[tuple[int, int, int]]) -> bool:
     """A Latin-looking word in a line that holds Devanagari: often Devanagari misread."""
-    return (bool(LATIN.search(word.text)) and not DEVANAGARI.search(word.text)
-            and any(w.line == word.line and DEVANAGARI.search(w.text) for w in words))
+    return bool(LATIN.search(word.text)) and not DEVANAGARI.search(word.text) and word.line in lines
 
 
 def reread_latin(words: list[Word], hindi: list[Word]) -> list[Word]:
     """``words`` with each suspect word replaced by what the ``hin`` pass read in its place, when
     that is Devanagari read with more confidence."""
+    lines = hindi_lines(words)
     out: list[Word] = []
     for word in words:
-        if suspect(word, words):
+        if suspect(word, lines):
             inside = [h for h in hindi if centre_in(h.box, word.box)]
             if inside and all(DEVANAGARI.search(h.text) for h in inside) \
                     and min(h.conf for h in inside) > word.conf:
