@@ -62,6 +62,7 @@ from factcheck.images import lookup, prints  # noqa: E402
 from factcheck.images.models import ImageHash, ImageHashChunk  # noqa: E402
 from factcheck.images.prints import MATCH_DISTANCE, Print, prints_of  # noqa: E402
 from factcheck.models import import_all_models  # noqa: E402
+from tests.images import cer  # noqa: E402
 
 CORPUS = ROOT.parent.parent / "shared" / "corpus"
 if not CORPUS.is_dir():
@@ -497,18 +498,6 @@ def scan(words: np.ndarray, hashes: list[int]) -> np.ndarray:
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
-
-
-def cer(expected: str, got: str) -> float:
-    """Character error rate: edit distance over the expected length (spaces normalised)."""
-    a, b = " ".join(expected.split()), " ".join(got.split())
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i]
-        for j, cb in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
-        previous = current
-    return previous[-1] / max(1, len(a))
 
 
 def bench_ocr(hindi: list[str], english: list[str], count: int) -> None:

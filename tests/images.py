@@ -52,3 +52,16 @@ def encoded(image: Image.Image, kind: str = "PNG", **options: object) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, format=kind, **options)
     return buffer.getvalue()
+
+
+def cer(expected: str, got: str) -> float:
+    """Character error rate: edit distance over the expected length (spaces and line breaks
+    normalised), as the OCR tests and ``bench/images.py`` measure it."""
+    a, b = " ".join(expected.split()), " ".join(got.split())
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        previous = current
+    return previous[-1] / max(1, len(a))

@@ -8,7 +8,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from factcheck.images import ocr
-from tests.images import NOTO
+from tests.images import NOTO, cer
 
 needs_tesseract = pytest.mark.skipif(not ocr.available(), reason="Tesseract with hin and eng is not installed")
 
@@ -39,18 +39,6 @@ def card(text: str, *, background: str = "#ffffff", ink: str = "#111111", logo: 
             draw.text((x, y), run, font=font, fill=ink, anchor="ls")
             x += font.getlength(run)
     return image
-
-
-def cer(expected: str, got: str) -> float:
-    """Edit distance over the expected length, spaces and line breaks normalised."""
-    a, b = " ".join(expected.split()), " ".join(got.split())
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i]
-        for j, cb in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
-        previous = current
-    return previous[-1] / max(1, len(a))
 
 
 def test_line_height_is_measured_from_the_rows_of_ink():
