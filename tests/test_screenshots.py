@@ -21,7 +21,7 @@ from factcheck.claims.screenshots import (
     verify_screenshot,
 )
 from factcheck.errors import ValidationError
-from tests.images import image_bytes
+from tests.images import image_bytes, with_scans
 
 # -- hand-built headers ----------------------------------------------------------------------------
 
@@ -90,25 +90,6 @@ def progressive_jpeg_with_scans(scans: int) -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", (64, 48), "#c33").save(buffer, format="JPEG", progressive=True)
     return with_scans(buffer.getvalue(), scans)
-
-
-def with_scans(data: bytes, scans: int) -> bytes:
-    """``data`` (a progressive JPEG) with its scans repeated in turn until there are ``scans``.
-
-    A scan is the tables just before its SOS marker, the SOS segment and its entropy-coded data;
-    neither marker can occur inside that data (a 0xFF byte there is followed by 0x00 or RSTn).
-    """
-    first_table = data.index(b"\xff\xc4", data.index(b"\xff\xc2"))
-    end = data.rindex(b"\xff\xd9")
-    block = data[first_table:end]
-    starts = [0]
-    position = block.index(b"\xff\xda")
-    while (next_scan := block.find(b"\xff\xda", position + 2)) != -1:
-        following = [i for i in (block.find(b"\xff\xc4", position + 2), next_scan) if i != -1]
-        starts.append(min(following))
-        position = next_scan
-    units = [block[a:b] for a, b in zip(starts, [*starts[1:], len(block)], strict=True)]
-    return data[:first_table] + b"".join(units[n % len(units)] for n in range(scans)) + data[end:]
 
 
 BOMBS = {
