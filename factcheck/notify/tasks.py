@@ -3,7 +3,7 @@ matches a new claim was filed with."""
 
 from __future__ import annotations
 
-from flask import current_app, render_template
+from flask import render_template
 from flask_babel import force_locale
 from sqlalchemy import select
 
@@ -16,6 +16,7 @@ from factcheck.notify import seen_before
 from factcheck.notify.models import Notification
 from factcheck.notify.operations import SEND_BATCH_JOB, SEND_JOB
 from factcheck.notify.present import told
+from factcheck.urls import absolute_url
 
 
 def register(queue: JobQueue) -> None:
@@ -61,10 +62,11 @@ def compose_notification(outgoing: OutgoingMail) -> Message | None:
         return None
     config = current_config()
     language = row.user.locale if row.user.locale in LOCALES else "en"
-    with current_app.test_request_context(base_url=config.public_url), force_locale(language):
+    with force_locale(language):
         said = told(row)
         subject = f"{said.title}: {said.verdict}" if said.verdict else said.title
-        values = {"told": said, "site": config.site_name, "name": row.user.name}
+        values = {"told": said, "site": config.site_name, "name": row.user.name,
+                  "inbox": absolute_url("notify.inbox")}
         return Message(
             subject=subject,
             text=render_template("notify/mail/notification.txt", **values),
