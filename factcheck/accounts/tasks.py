@@ -10,7 +10,7 @@ from sqlalchemy import select
 from factcheck import db, mail
 from factcheck.accounts import recovery
 from factcheck.accounts.models import PasswordReset
-from factcheck.config import CONFIG_KEY, current_config
+from factcheck.config import config_of, current_config
 from factcheck.jobs import JobQueue
 from factcheck.mail import Message, OutgoingMail
 from factcheck.urls import absolute_url
@@ -28,7 +28,7 @@ def register(queue: JobQueue) -> None:
     def send_password_reset(mail_id: int) -> None:
         mail.deliver(mail_id, compose_password_reset)
 
-    if mail.mail_enabled(queue.app.config[CONFIG_KEY]):
+    if mail.mail_enabled(config_of(queue.app)):
         mail.register_sweeper(queue)
 
 

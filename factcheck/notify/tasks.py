@@ -8,7 +8,7 @@ from flask_babel import force_locale
 from sqlalchemy import select
 
 from factcheck import db, mail
-from factcheck.config import CONFIG_KEY, current_config
+from factcheck.config import config_of, current_config
 from factcheck.i18n import LOCALES
 from factcheck.jobs import JobQueue
 from factcheck.mail import Message, OutgoingMail
@@ -35,7 +35,7 @@ def register(queue: JobQueue) -> None:
     def record_matches(claim_id: int) -> None:
         seen_before.record_matches(claim_id)
 
-    if mail.mail_enabled(queue.app.config[CONFIG_KEY]):
+    if mail.mail_enabled(config_of(queue.app)):
         mail.register_sweeper(queue)
 
 
