@@ -91,7 +91,7 @@ def close_app(app: WorkbenchApp) -> None:
     from factcheck import db, jobs
     from factcheck.search.service import EXTENSION_KEY as SEARCH_KEY
 
-    app.extensions[db.EXTENSION_KEY].dispose()
+    db.database_of(app).dispose()
     index = app.extensions.get(SEARCH_KEY, {}).get("index")
     if index is not None:
         index.close()

@@ -39,7 +39,12 @@ CONFIG_KEY = "FACTCHECK"  # where create_app keeps the Config in app.config
 
 def current_config() -> Config:
     """The running app's configuration."""
-    config: Config = current_app.config[CONFIG_KEY]
+    return config_of(current_app)
+
+
+def config_of(app: Any) -> Config:
+    """``app``'s configuration, where no app context is needed (while the app is built)."""
+    config: Config = app.config[CONFIG_KEY]
     return config
 
 

@@ -170,7 +170,13 @@ def init_app(app: Any, url: str, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) 
 
 
 def get_database() -> Database:
-    return current_app.extensions[EXTENSION_KEY]
+    return database_of(current_app)
+
+
+def database_of(app: Any) -> Database:
+    """The :class:`Database` of ``app``, where no app context is needed (while the app is built)."""
+    database: Database = app.extensions[EXTENSION_KEY]
+    return database
 
 
 def session() -> Session:

@@ -17,7 +17,7 @@ from flask import Flask, g, has_request_context, request
 from flask_babel import format_date, format_time, get_locale, get_timezone
 from markupsafe import Markup
 
-from factcheck.config import CONFIG_KEY, current_config, is_time_zone
+from factcheck.config import config_of, current_config, is_time_zone
 from factcheck.extensions import babel
 
 LOCALES = ("en", "hi")
@@ -107,7 +107,7 @@ def localdate_filter(value: dt.date | None) -> Markup:
 def init_app(app: Flask) -> None:
     """Translate the pages, show times in the viewer's zone, and tell templates the language."""
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", TRANSLATIONS)
-    app.config["BABEL_DEFAULT_TIMEZONE"] = app.config[CONFIG_KEY].timezone
+    app.config["BABEL_DEFAULT_TIMEZONE"] = config_of(app).timezone
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     app.jinja_env.filters["localtime"] = localtime_filter
     app.jinja_env.filters["localdate"] = localdate_filter

@@ -252,7 +252,13 @@ def _background_priority() -> None:
 
 
 def get_queue() -> JobQueue:
-    return current_app.extensions[EXTENSION_KEY]
+    return queue_of(current_app)
+
+
+def queue_of(app: Any) -> JobQueue:
+    """The :class:`JobQueue` of ``app``, where no app context is needed (while the app is built)."""
+    queue: JobQueue = app.extensions[EXTENSION_KEY]
+    return queue
 
 
 class QueueWatch:

@@ -10,9 +10,9 @@ def init_app(app: Flask) -> None:
     """Add accounts to ``app``: who is asking (sessions, tokens), the pages, the jobs and the
     commands."""
     from factcheck.accounts import cli, sessions, tasks, views
-    from factcheck.jobs import EXTENSION_KEY
+    from factcheck.jobs import queue_of
 
     sessions.init_app(app)
     app.register_blueprint(views.bp)
-    tasks.register(app.extensions[EXTENSION_KEY])
+    tasks.register(queue_of(app))
     cli.register(app.cli)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, render_template, url_for
+from flask import render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -10,9 +10,10 @@ from sqlalchemy import select
 from factcheck import db, mail
 from factcheck.accounts import recovery
 from factcheck.accounts.models import PasswordReset
-from factcheck.config import CONFIG_KEY, current_config
+from factcheck.config import config_of, current_config
 from factcheck.jobs import JobQueue
 from factcheck.mail import Message, OutgoingMail
+from factcheck.urls import absolute_url
 
 
 def register(queue: JobQueue) -> None:
@@ -27,7 +28,7 @@ def register(queue: JobQueue) -> None:
     def send_password_reset(mail_id: int) -> None:
         mail.deliver(mail_id, compose_password_reset)
 
-    if mail.mail_enabled(queue.app.config[CONFIG_KEY]):
+    if mail.mail_enabled(config_of(queue.app)):
         mail.register_sweeper(queue)
 
 
@@ -41,9 +42,9 @@ def compose_password_reset(outgoing: OutgoingMail) -> Message | None:
         return None
     config = current_config()
     language = reset.user.locale or reset.locale
-    with current_app.test_request_context(base_url=config.public_url), force_locale(language):
+    with force_locale(language):
         values = {
-            "link": url_for("accounts.reset_by_link", token=token, _external=True),
+            "link": absolute_url("accounts.reset_by_link", token=token),
             "site": config.site_name,
             "name": reset.user.name,
             "hours": int(recovery.LINK_LIFETIME.total_seconds() // 3600),

@@ -28,7 +28,7 @@ def init_app(app: Flask, config: Config, queue: JobQueue) -> None:
     tasks.register(queue, config)
     queue.add_recovery(lambda q: tasks.requeue_unfinished(q, grace=dt.timedelta(0)))
     claim_images.connect()
-    factory = app.extensions[db.EXTENSION_KEY].session_factory
+    factory = db.database_of(app).session_factory
 
     @event.listens_for(factory, "after_flush")
     def _collect_archived_images(session: Session, _context: Any) -> None:

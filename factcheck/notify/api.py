@@ -10,7 +10,7 @@ from factcheck.api import Routes, json_response, page_of
 from factcheck.api.schema import Field, Id, Page, PerPage
 from factcheck.claims import operations as claims
 from factcheck.notify import operations
-from factcheck.notify.present import told
+from factcheck.notify.serialise import notification_as_dict
 
 routes = Routes("notify")
 
@@ -35,7 +35,7 @@ def put_follow(claim_id: int, body: dict[str, Any]) -> Any:
 def list_notifications(query: dict[str, Any]) -> Any:
     page, per_page = query.get("page") or 1, query.get("per_page") or 25
     rows, total = operations.inbox(current_user, page=page, per_page=per_page)
-    payload = page_of([_as_dict(row) for row in rows], total, page, per_page)
+    payload = page_of([notification_as_dict(row) for row in rows], total, page, per_page)
     payload["unread"] = operations.unread_count(current_user)
     return json_response(payload)
 
@@ -45,11 +45,3 @@ def list_notifications(query: dict[str, Any]) -> Any:
 def read_notifications(body: dict[str, Any]) -> Any:
     changed = operations.mark_read(current_user, body.get("id"))
     return json_response({"marked": changed, "unread": operations.unread_count(current_user)})
-
-
-def _as_dict(row: Any) -> dict[str, Any]:
-    item = told(row)
-    return {"id": row.id, "kind": row.kind, "claim_id": row.claim_id, "title": item.title,
-            "verdict": item.verdict, "headline": item.headline, "summary": item.summary,
-            "fact_check": item.link, "whatsapp": item.whatsapp, "note": item.note,
-            "created_at": row.created_at.isoformat(), "read": row.read_at is not None}

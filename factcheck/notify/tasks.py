@@ -3,12 +3,12 @@ matches a new claim was filed with."""
 
 from __future__ import annotations
 
-from flask import current_app, render_template
+from flask import render_template
 from flask_babel import force_locale
 from sqlalchemy import select
 
 from factcheck import db, mail
-from factcheck.config import CONFIG_KEY, current_config
+from factcheck.config import config_of, current_config
 from factcheck.i18n import LOCALES
 from factcheck.jobs import JobQueue
 from factcheck.mail import Message, OutgoingMail
@@ -16,6 +16,7 @@ from factcheck.notify import seen_before
 from factcheck.notify.models import Notification
 from factcheck.notify.operations import SEND_BATCH_JOB, SEND_JOB
 from factcheck.notify.present import told
+from factcheck.urls import absolute_url
 
 
 def register(queue: JobQueue) -> None:
@@ -34,7 +35,7 @@ def register(queue: JobQueue) -> None:
     def record_matches(claim_id: int) -> None:
         seen_before.record_matches(claim_id)
 
-    if mail.mail_enabled(queue.app.config[CONFIG_KEY]):
+    if mail.mail_enabled(config_of(queue.app)):
         mail.register_sweeper(queue)
 
 
@@ -61,10 +62,11 @@ def compose_notification(outgoing: OutgoingMail) -> Message | None:
         return None
     config = current_config()
     language = row.user.locale if row.user.locale in LOCALES else "en"
-    with current_app.test_request_context(base_url=config.public_url), force_locale(language):
+    with force_locale(language):
         said = told(row)
         subject = f"{said.title}: {said.verdict}" if said.verdict else said.title
-        values = {"told": said, "site": config.site_name, "name": row.user.name}
+        values = {"told": said, "site": config.site_name, "name": row.user.name,
+                  "inbox": absolute_url("notify.inbox")}
         return Message(
             subject=subject,
             text=render_template("notify/mail/notification.txt", **values),

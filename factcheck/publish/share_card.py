@@ -149,8 +149,10 @@ def _pick(available: dict[str, Path], patterns: Sequence[str], script: str) -> t
     for pattern in patterns:
         regular = available.get(pattern.format(s=script, w="Regular", dv=""))
         bold = available.get(pattern.format(s=script, w="Bold", dv="-Bold"))
-        if regular or bold:
-            return (regular or bold, bold or regular)  # type: ignore[return-value]
+        if regular is not None:
+            return (regular, bold or regular)
+        if bold is not None:
+            return (bold, bold)
     return None
 
 

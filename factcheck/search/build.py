@@ -78,35 +78,34 @@ class PostingPool(writing.PostingPool):
 
     def _merge_runs(self, paths: list[str]) -> Iterator[Posting]:
         runs = [self._read_chunks(path) for path in paths]
-        heads = [next(run, None) for run in runs]
+        heads: list[list[Posting] | None] = [next(run, None) for run in runs]
         while True:
-            live = [i for i, head in enumerate(heads) if head]
+            live = [(i, head) for i, head in enumerate(heads) if head]
             if not live:
                 return
             # Every run holds nothing smaller than its current chunk's last posting onwards, so
             # all postings up to the smallest of those are final: sort them together and go on.
-            limit = min(heads[i][-1] for i in live)  # type: ignore[index]
+            limit = min(head[-1] for _i, head in live)
             batch: list[Posting] = []
-            for i in live:
-                head = heads[i]
-                cut = bisect_right(head, limit)  # type: ignore[arg-type]
-                batch.extend(head[:cut])  # type: ignore[index]
-                heads[i] = head[cut:] or next(runs[i], None)  # type: ignore[index]
+            for i, head in live:
+                cut = bisect_right(head, limit)
+                batch.extend(head[:cut])
+                heads[i] = head[cut:] if cut < len(head) else next(runs[i], None)
             batch.sort()
             yield from batch
 
 
-def merge_small_segments(writer: object, segments: list) -> list:
+def merge_small_segments(writer: Any, segments: list) -> list:
     """A Whoosh merge policy: merge the small segments (see MERGE_FACTOR); keep the others."""
     chosen = segments_to_merge(segments)
     for segment in chosen:
-        reader = SegmentReader(writer.storage, writer.schema, segment)  # type: ignore[attr-defined]
-        writer.add_reader(reader)  # type: ignore[attr-defined]
+        reader = SegmentReader(writer.storage, writer.schema, segment)
+        writer.add_reader(reader)
         reader.close()
     return [segment for segment in segments if segment not in chosen]
 
 
-def commit_merge_policy(writer: object, segments: list) -> list:
+def commit_merge_policy(writer: Any, segments: list) -> list:
     """The merge policy of an update: merge nothing, unless segments have piled up."""
     return merge_small_segments(writer, segments) if len(segments) >= MAX_SEGMENTS else segments
 

@@ -77,11 +77,11 @@ class Codec(W3Codec):
         return _PostingsWriter(dbfile, blocklimit=self._blocklimit, compression=self._compression,
                                inlinelimit=self._inlinelimit)
 
-    def postings_reader(self, dbfile: object, terminfo: object, format_: object,
+    def postings_reader(self, dbfile: object, terminfo: Any, format_: object,
                         term: object = None, scorer: object = None) -> object:
-        if terminfo.is_inlined():  # type: ignore[attr-defined]
+        if terminfo.is_inlined():
             return super().postings_reader(dbfile, terminfo, format_, term=term, scorer=scorer)
-        offset, length = terminfo.extent()  # type: ignore[attr-defined]
+        offset, length = terminfo.extent()
         return _LeafMatcher(dbfile, offset, length, format_, term=term, scorer=scorer)
 
 
@@ -93,9 +93,9 @@ class _Segment(W3Segment):
     postings of every segment, 80 ms and 300 MB at 300,000 documents. Here a part reads the map.
     """
 
-    def open_compound_file(self, storage: object) -> CompoundStorage:
-        dbfile = storage.open_file(self.make_filename(self.COMPOUND_EXT))  # type: ignore[attr-defined]
-        return _CompoundStorage(dbfile, use_mmap=storage.supports_mmap)  # type: ignore[attr-defined]
+    def open_compound_file(self, storage: Any) -> CompoundStorage:
+        dbfile = storage.open_file(self.make_filename(self.COMPOUND_EXT))
+        return _CompoundStorage(dbfile, use_mmap=storage.supports_mmap)
 
 
 class _CompoundStorage(CompoundStorage):
@@ -197,7 +197,7 @@ _WEIGHT_SIZE = array("f").itemsize
 
 
 class _FieldWriter(W3FieldWriter):
-    def add_postings(self, schema: object, lengths: object, items: Iterable[tuple]) -> None:
+    def add_postings(self, schema: Any, lengths: Any, items: Iterable[tuple]) -> None:
         # Whoosh's loop makes five method calls per posting; here each term's postings go to
         # the postings writer together. ``items`` are (field, term, docnum, weight, value),
         # sorted; docnum -1 marks a spelling word, which this schema has none of.
@@ -207,10 +207,10 @@ class _FieldWriter(W3FieldWriter):
             if fieldname != field:
                 if field is not None:
                     self.finish_field()
-                self.start_field(fieldname, schema[fieldname])  # type: ignore[index]
+                self.start_field(fieldname, schema[fieldname])
                 field = fieldname
                 if lengths is not None and fieldname not in length_bytes:
-                    length_bytes[fieldname] = lengths.length_bytes(fieldname)  # type: ignore[attr-defined]
+                    length_bytes[fieldname] = lengths.length_bytes(fieldname)
             _f, _t, docnums, weights, values = zip(*postings, strict=True)
             if docnums[0] == -1:
                 continue
@@ -475,7 +475,7 @@ class _PerDocReader(W3PerDocReader):
         super().__init__(storage, segment)
         self._all_lengths: dict[str, bytes | None] = {}
 
-    def _cached_reader(self, fieldname: str, column: object) -> object:
+    def _cached_reader(self, fieldname: str, column: object) -> Any:
         # Whoosh looks for a missing length column (unscored fields) again for every posting it
         # writes, one stat() call each: remember that it is missing.
         if fieldname not in self._readers:
@@ -500,7 +500,7 @@ class _PerDocReader(W3PerDocReader):
         if reader is None:
             return None
         if not isinstance(reader, NumericColumn.Reader) or reader._fixedlen != 1:  # noqa: SLF001
-            return bytes(reader[d] for d in range(self._doccount))  # type: ignore[index]
+            return bytes(reader[d] for d in range(self._doccount))
         # Whoosh writes the bytes of the documents up to the last one with a length: zeros after.
         written = reader._dbfile.get(reader._basepos, reader._count)  # noqa: SLF001
         return written + bytes(self._doccount - len(written))

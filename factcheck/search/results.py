@@ -15,11 +15,11 @@ import heapq
 import threading
 from array import array
 from collections import Counter, OrderedDict, deque
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import compress, filterfalse, repeat
-from typing import Literal
+from typing import Any, Literal, TypeVar, cast
 
 from whoosh import query, scoring
 from whoosh.reading import IndexReader, TermNotFound
@@ -31,6 +31,8 @@ from factcheck.search.evaluate import Allowed, LeafQuery, picked
 from factcheck.search.query import Restriction, matched_words
 from factcheck.search.schema import FACETS, facet_values
 from factcheck.search.snippets import snippet
+
+Loaded = TypeVar("Loaded")
 
 MAX_PER_PAGE = 100
 MAX_PAGE = 500
@@ -172,7 +174,7 @@ def _allowed(sub: Searcher, restriction: Restriction | None, cache: SegmentCache
             allowed &= either
         return Allowed((allowed & int.from_bytes(b"\x01" * size, "little")).to_bytes(size, "little"))
 
-    return cache.get(("allowed", segment_key(leaf), groups), load)  # type: ignore[return-value]
+    return cache.get(("allowed", segment_key(leaf), groups), load)
 
 
 def _on_facets(group: tuple[tuple[str, str], ...]) -> bool:
@@ -188,7 +190,7 @@ def _facet_table(leaf: IndexReader, groups: tuple, cache: SegmentCache) -> bytes
         return bytes(all(any(text in values.get(field, ()) for field, text in group) for group in groups)
                      for values in unpacked)
 
-    return cache.get(("facet table", segment_key(leaf), groups), load)  # type: ignore[return-value]
+    return cache.get(("facet table", segment_key(leaf), groups), load)
 
 
 def _term_flags(leaf: IndexReader, field: str, text: str, cache: SegmentCache) -> bytes:
@@ -204,7 +206,7 @@ def _term_flags(leaf: IndexReader, field: str, text: str, cache: SegmentCache) -
         deque(map(flags.__setitem__, ids, repeat(1)), maxlen=0)  # flags[doc] = 1 for each, in C
         return bytes(flags)
 
-    return cache.get(("term", segment_key(leaf), field, text), load)  # type: ignore[return-value]
+    return cache.get(("term", segment_key(leaf), field, text), load)
 
 
 def _kept(leaf: IndexReader, docs: Iterable[int], restriction: Restriction | None, cache: SegmentCache, *,
@@ -253,12 +255,13 @@ class SegmentCache:
         self._weight = 0
         self._lock = threading.Lock()
 
-    def get(self, key: Hashable, load: Callable[[], object]) -> object:
+    def get(self, key: Hashable, load: Callable[[], Loaded]) -> Loaded:
         """The value under ``key``, loading (outside the lock) and keeping it if missing."""
         with self._lock:
             if key in self._values:
                 self._values.move_to_end(key)
-                return self._values[key][0]
+                # What ``load`` returned under this key: each key's first part names its kind.
+                return cast(Loaded, self._values[key][0])
         value = load()
         weight = _weight(value)
         with self._lock:
@@ -290,9 +293,9 @@ def _weight(value: object) -> int:
     return 64
 
 
-def column(leaf: IndexReader, field: str, cache: SegmentCache) -> list:
+def column(leaf: IndexReader, field: str, cache: SegmentCache) -> Sequence[Any]:
     """Every document's raw ``field`` column value in one segment, by document number."""
-    return cache.get(("column", segment_key(leaf), field), lambda: codec.column_values(leaf, field))  # type: ignore[return-value]
+    return cache.get(("column", segment_key(leaf), field), lambda: codec.column_values(leaf, field))
 
 
 def facet_numbers(leaf: IndexReader, cache: SegmentCache) -> tuple[list[int], list[bytes]]:
@@ -304,12 +307,12 @@ def facet_numbers(leaf: IndexReader, cache: SegmentCache) -> tuple[list[int], li
         numbers = [numbering.setdefault(value, len(numbering)) for value in codec.column_values(leaf, "facets")]
         return numbers, list(numbering)
 
-    return cache.get(("facet numbers", segment_key(leaf)), load)  # type: ignore[return-value]
+    return cache.get(("facet numbers", segment_key(leaf)), load)
 
 
 def field_lengths(leaf: IndexReader, field: str, cache: SegmentCache) -> bytes | None:
     """Each document's length byte in ``field`` in one segment (None: the field has none)."""
-    return cache.get(("lengths", segment_key(leaf), field), lambda: codec.length_bytes(leaf, field))  # type: ignore[return-value]
+    return cache.get(("lengths", segment_key(leaf), field), lambda: codec.length_bytes(leaf, field))
 
 
 def count_facets(combos: Counter[bytes]) -> dict[str, dict[str, int]]:

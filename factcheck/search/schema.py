@@ -213,7 +213,7 @@ def visibility_tokens(doc: Mapping[str, object]) -> list[str]:
         return [PUBLIC]
     if doc["kind"] == "claim":
         users = {doc.get("owner_id"), doc.get("assignee_id")} - {None}
-        return sorted(f"user:{int(user)}" for user in users)  # type: ignore[call-overload]
+        return sorted(f"user:{int(user)}" for user in users)  # type: ignore[call-overload]  # ids: int or str
     return []
 
 

@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 from factcheck import db
 from factcheck.archive.models import Snapshot, State
 from factcheck.claims.models import Claim, Source
+from factcheck.config import config_of, current_config
 from factcheck.images.signals import text_read
 from factcheck.jobs import JobQueue
 from factcheck.publish.models import Rebuttal, Revision
@@ -60,7 +61,7 @@ def get_index(*, recover_on_open: bool = True) -> SearchIndex:
     if holder["index"] is None:
         with holder["lock"]:
             if holder["index"] is None:
-                holder["index"] = SearchIndex(app.config["FACTCHECK"].index_dir, rebuild_source=_source(app),
+                holder["index"] = SearchIndex(config_of(app).index_dir, rebuild_source=_source(app),
                                               recover_on_open=recover_on_open)
     return holder["index"]
 
@@ -111,7 +112,7 @@ def init_app(app: Flask, queue: JobQueue) -> None:
     """Register the sync, sweep and merge jobs and the listeners that write index requests."""
     requests = _SyncRequests(queue)
     app.extensions[EXTENSION_KEY] = {"index": None, "lock": threading.Lock(), "sync_requests": requests}
-    factory = app.extensions[db.EXTENSION_KEY].session_factory
+    factory = db.database_of(app).session_factory
 
     @queue.task(SYNC_JOB, retries=3, retry_delay=5)
     def sync() -> None:
@@ -271,7 +272,7 @@ def reindex(progress: Callable[[int], None] | None = None, procs: int = 1) -> in
     One at a time per index folder (threads and processes): a second call raises
     :class:`ReindexRunning` at once rather than build the same thing twice. ``procs`` > 1 forks
     indexing processes: for the command line, not a threaded server."""
-    path = current_app.config["FACTCHECK"].index_dir
+    path = current_config().index_dir
     with exclusive(path, REINDEX_LOCK) as held:
         if not held:
             raise ReindexRunning(f"another reindex of {path} is running")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import Blueprint, render_template, request, url_for
+from flask import Blueprint, render_template, request
 from flask_babel import lazy_gettext
 from flask_login import current_user
 
@@ -16,8 +16,9 @@ from factcheck.claims.models import Platform, Status
 from factcheck.errors import ValidationError
 from factcheck.i18n import language_name
 from factcheck.publish.verdicts import VERDICT_NAMES, find_verdict, verdict_label
-from factcheck.search.engine import Hit, SearchPage
+from factcheck.search.engine import SearchPage
 from factcheck.search.schema import KINDS
+from factcheck.search.serialise import hit_as_dict, link_of
 from factcheck.search.service import get_index, viewer_of
 from factcheck.web import public
 
@@ -57,15 +58,6 @@ def run_search(query: dict[str, Any]) -> SearchPage:
     )
 
 
-def link_of(hit: Hit) -> str:
-    """Where a hit leads: a public fact-check page, a snapshot, or a claim."""
-    if hit.kind == "factcheck" and hit.url:
-        return request.script_root + hit.url  # indexed as a path inside the app
-    if hit.kind == "snapshot":
-        return url_for("archive.show", snapshot_id=hit.id)
-    return url_for("claims.show", claim_id=hit.claim_id or hit.id)
-
-
 KIND_LABELS = {"claim": lazy_gettext("claim"), "snapshot": lazy_gettext("archived page"),
                "factcheck": lazy_gettext("fact-check")}
 
@@ -83,12 +75,6 @@ def facet_label(name: str, value: str) -> str:
     if name == "platform":
         return platform_label(value)
     return value
-
-
-def hit_as_dict(hit: Hit) -> dict[str, Any]:
-    return {"kind": hit.kind, "id": hit.id, "claim_id": hit.claim_id, "title": hit.title, "snippet": hit.snippet,
-            "score": hit.score, "date": hit.date.isoformat() if hit.date else None, "status": hit.status,
-            "verdict": hit.verdict, "url": link_of(hit)}
 
 
 @routes.route("/search", "GET", summary="Search claims, archived pages and fact-checks you may see",
