@@ -50,9 +50,11 @@ test: install-test system-deps
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -n $(TEST_PROCESSES) $(PYTEST_ARGS)
 
+# bounded.py stops each peer (the slow algorithms it replaced) after --peer-seconds.
 bench: install
 	$(BIN)/python bench/archive.py
 	$(BIN)/python bench/search.py
+	$(BIN)/python bench/bounded.py --peer-seconds 5
 
 # After changing user-facing text: collect it, merge it into the Hindi catalogue, translate the
 # new entries in factcheck/translations/hi/LC_MESSAGES/messages.po, then run this again to compile.

@@ -62,7 +62,6 @@ def capture(snapshot_id: int, policy: FetchPolicy, archive: Archive) -> Snapshot
     if lease is None:
         return None
     token, url = lease
-    _RUNNING.add(token)
     try:
         return _capture_leased(snapshot_id, token, url, policy, archive)
     finally:
@@ -96,7 +95,10 @@ def _capture_leased(snapshot_id: int, token: str, url: str, policy: FetchPolicy,
 
 
 def _locked(snapshot_id: int) -> Snapshot | None:
-    return db.session().scalar(select(Snapshot).where(Snapshot.id == snapshot_id).with_for_update())
+    """Read the snapshot as it is now, under the write lock (``FOR UPDATE``; on SQLite the write
+    transaction begins first), so that two runs cannot both take or both keep one lease."""
+    return db.session().scalar(db.for_update(select(Snapshot).where(Snapshot.id == snapshot_id))
+                               .execution_options(populate_existing=True))
 
 
 def _take_lease(snapshot_id: int, policy: FetchPolicy, archive: Archive) -> tuple[str, str] | None:
@@ -123,7 +125,14 @@ def _take_lease(snapshot_id: int, policy: FetchPolicy, archive: Archive) -> tupl
     snapshot.lease_until = now + dt.timedelta(seconds=policy.timeout) + LEASE_MARGIN
     snapshot.attempts += 1
     url = snapshot.url
-    db.commit()
+    # Running from before the commit: a run in another thread of this process that reads the
+    # lease once it is committed must find it live (the caller's ``finally`` discards it).
+    _RUNNING.add(token)
+    try:
+        db.commit()
+    except BaseException:
+        _RUNNING.discard(token)
+        raise
     return token, url
 
 

@@ -31,6 +31,7 @@ from factcheck.search.schema import near_text
 
 CANDIDATE_WORDS = 8
 CANDIDATES = 30
+MAX_TEXT = 10_000  # characters of a text compared, as many as a claim may have (OCR text may be longer)
 COMMON_SHARE = 0.005
 THRESHOLD = 0.6
 # A query's best documents: (document number, score), best first.
@@ -61,7 +62,8 @@ def find_similar(
 ) -> list[Match]:
     """The ``limit`` claims and fact-checks most like ``text`` and ``urls``, best first; texts
     scoring under ``threshold`` do not match (lower it only to calibrate). ``best`` finds a
-    query's best documents (Whoosh's own top N if not given)."""
+    query's best documents (Whoosh's own top N if not given). Only the first ``MAX_TEXT``
+    characters of ``text`` are compared, so the work stops growing there."""
     matches: dict[str, Match] = {}
     for url in dict.fromkeys(u for u in urls if u):
         for docnum in searcher.docs_for_query(query.Term("urls", url)):
@@ -69,7 +71,7 @@ def find_similar(
             if stored.get("kind") != "snapshot" and stored["key"] not in exclude:
                 matches[stored["key"]] = Match(stored["key"], stored["kind"], stored["id"], 1.0, "url")
 
-    words = near_tokens(text)
+    words = near_tokens(text[:MAX_TEXT])
     idf = _Idf(searcher)
     for stored in _candidates(searcher, words, idf, best or _whoosh_best(searcher)):
         key = stored["key"]

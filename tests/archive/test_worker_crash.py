@@ -3,20 +3,25 @@ leaves no orphan files. Real worker processes (``factcheck worker``), a real que
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 from sqlalchemy import select
 
 from factcheck import db
-from factcheck.archive.capture import CAPTURE_JOB
+from factcheck.archive import capture as capture_module
+from factcheck.archive.capture import CAPTURE_JOB, request_capture
+from factcheck.archive.fetch import FetchPolicy
 from factcheck.archive.models import Snapshot
+from factcheck.archive.store import Archive
 from tests.httpserver import drip, respond
 
 FACTCHECK = str(Path(sys.executable).with_name("factcheck"))
@@ -107,3 +112,48 @@ def test_a_capture_held_by_another_live_run_looks_again_when_its_lease_ends(app,
         db.commit()
     run_jobs(scheduled=True)
     assert snapshot_state(app).state == "archived"
+
+
+def test_two_runs_racing_for_one_lease_do_not_both_take_it(app, site, config, monkeypatch):
+    """Two worker threads take the lease of one snapshot at the same moment. Each reads the
+    snapshot and then waits (up to a second) for the other to have read it too: a read taken
+    under the write lock keeps the other out until the lease is committed, so only one run
+    takes it and the other finds it live and steps aside. Before: on SQLite a bare ``FOR UPDATE``
+    read took no lock, so both read it free and both took it; on both databases the lease became
+    live in this process only after its commit, so the second run took over the first's."""
+    with app.app_context():
+        snapshot_id = request_capture(site.url("/story")).id
+        db.commit()
+    policy = FetchPolicy.from_config(app.config["FACTCHECK"])
+    archive = Archive.at(config.archive_dir)
+    both_read = threading.Barrier(2, timeout=1.0)
+    read_unlocked = capture_module._locked
+
+    def read_then_wait_for_the_other(wanted: int) -> Snapshot | None:
+        snapshot = read_unlocked(wanted)
+        with contextlib.suppress(threading.BrokenBarrierError):  # the other could not read yet
+            both_read.wait()
+        return snapshot
+
+    monkeypatch.setattr(capture_module, "_locked", read_then_wait_for_the_other)
+    leases: list[tuple[str, str] | None] = []
+
+    def take_lease() -> None:
+        with app.app_context():
+            leases.append(capture_module._take_lease(snapshot_id, policy, archive))
+
+    runs = [threading.Thread(target=take_lease) for _ in range(2)]
+    for run in runs:
+        run.start()
+    for run in runs:
+        run.join()
+    taken = [lease for lease in leases if lease is not None]
+    capture_module._RUNNING.difference_update(token for token, _url in taken)
+    assert len(leases) == 2 and len(taken) == 1, leases
+    with app.app_context():
+        snapshot = db.session().get(Snapshot, snapshot_id)
+        assert snapshot is not None
+        assert snapshot.lease_token == taken[0][0] and snapshot.attempts == 1
+    huey = app.extensions["factcheck.queue"].huey
+    looks_again = [task for task in huey.pending() if task.name == CAPTURE_JOB and task.eta is not None]
+    assert len(looks_again) == 1  # the run that stepped aside looks again when the lease ends

@@ -1,19 +1,22 @@
 """Similar claims at filing: forwarded variants of corpus posts find their original, unrelated
-posts match nothing, a filed URL matches exactly."""
+posts match nothing, a filed URL matches exactly, and the worst texts cost a bounded amount of work."""
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import itertools
 import random
 import re
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from factcheck.search import engine, similar
 from factcheck.search.analysis import near_tokens
 from factcheck.search.engine import SearchIndex
 from factcheck.search.similar import similarity
@@ -224,4 +227,101 @@ def test_word_frequencies_stay_right_across_commits_and_segments(tmp_path: Path)
         for word in [*words, "story", "nothing"]:
             assert idf.frequency(word) == reader.doc_frequency("body", word), (commit, word)
     assert len(reader.leaf_readers()) > 1  # several segments, each with its own kept frequencies
+    ix.close()
+
+
+# -- the worst texts ----------------------------------------------------------------------------------
+
+
+def devanagari_words(count: int, start: int = 0) -> list[str]:
+    """``count`` distinct made-up Devanagari words (two to four consonants)."""
+    letters = "कखगघचछजझटठडढतथदधनपफबभमयरलवसह"
+    words = ("".join(word) for length in (2, 3, 4) for word in itertools.product(letters, repeat=length))
+    return list(itertools.islice(words, start, start + count))
+
+
+SHARED = devanagari_words(8)  # in every claim of the worst-case index: each word fetches them all
+OWN = devanagari_words(2000, start=8)  # ten words of each claim's own
+WORST_TEXTS = {
+    "distinct words": " ".join(SHARED + OWN + devanagari_words(30_000, start=3000)),
+    "distinct Latin words": " ".join(f"w{n:x}" for n in range(30_000)),
+    "one word repeated": "बैंक " * 25_000,
+    "an indexed word repeated": (SHARED[0] + " ") * 34_000,
+    "combining marks": "क" + "\u093c\u094d\u0902\u0901" * 25_000,
+    "one word without spaces": "क" * 100_000,
+    "links": "https://bit.ly/abc " * 6000,
+}
+
+
+class SimilarWork:
+    """Counts what :func:`find_similar` does: characters analysed, candidate queries, candidates
+    examined and scored, word frequencies looked up."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.analysed: list[int] = []
+        self.queries: list[tuple[int, int]] = []  # (terms, documents asked for)
+        self.candidates = self.scored = self.frequencies = 0
+        self._spy(monkeypatch)
+
+    def _spy(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.undo()  # one spy at a time: the counts of one run are its own
+        tokens, candidates, score = similar.near_tokens, similar._candidates, similar.similarity
+        frequency, find = similar._Idf.frequency, engine.find_similar
+
+        def counted_tokens(text: str) -> list[str]:
+            self.analysed.append(len(text))
+            return tokens(text)
+
+        def counted_candidates(*args: Any) -> Iterator[dict]:
+            for stored in candidates(*args):
+                self.candidates += 1
+                yield stored
+
+        def counted_score(*args: Any) -> float:
+            self.scored += 1
+            return score(*args)
+
+        def counted_frequency(idf: Any, word: str) -> int:
+            self.frequencies += 1
+            return frequency(idf, word)
+
+        def find_with_counted_queries(*args: Any, best: Any, **kwargs: Any) -> list:
+            def counted_best(q: Any, count: int) -> list:
+                self.queries.append((len(q.subqueries), count))
+                return best(q, count)
+
+            return find(*args, best=counted_best, **kwargs)
+
+        monkeypatch.setattr(similar, "near_tokens", counted_tokens)
+        monkeypatch.setattr(similar, "_candidates", counted_candidates)
+        monkeypatch.setattr(similar, "similarity", counted_score)
+        monkeypatch.setattr(similar._Idf, "frequency", counted_frequency)
+        monkeypatch.setattr(engine, "find_similar", find_with_counted_queries)
+
+
+def test_the_worst_texts_cost_no_more_than_their_first_10k_characters(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """100 KB texts of distinct words, one word, combining marks, one long word or links: at most
+    MAX_TEXT characters are analysed, one query of at most CANDIDATE_WORDS words asks for
+    CANDIDATES documents, at most that many are scored, and the word frequencies looked up are
+    those of the text's first MAX_TEXT characters (the work stops growing there)."""
+    ix = SearchIndex(tmp_path / "index")
+    ix.update([claim(n + 1, " ".join(SHARED + OWN[n * 10 : n * 10 + 10])) for n in range(200)])
+    similar._candidate_tokens.cache_clear()
+    scored_most = 0
+    for name, text in WORST_TEXTS.items():
+        assert len(text) >= 100_000, name
+        work = SimilarWork(monkeypatch)
+        ix.similar(text)
+        assert max(work.analysed) <= similar.MAX_TEXT, name
+        assert len(work.queries) <= 1, name
+        assert all(terms <= similar.CANDIDATE_WORDS and count == similar.CANDIDATES
+                   for terms, count in work.queries), (name, work.queries)
+        assert work.scored <= work.candidates <= similar.CANDIDATES, name
+        capped = SimilarWork(monkeypatch)
+        ix.similar(text[: similar.MAX_TEXT])
+        assert (work.frequencies, work.queries, work.candidates) == \
+            (capped.frequencies, capped.queries, capped.candidates), name
+        scored_most = max(scored_most, work.scored)
+    assert scored_most == similar.CANDIDATES  # an indexed word in all 200 claims fetched the most
     ix.close()

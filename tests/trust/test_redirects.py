@@ -3,10 +3,13 @@ its spelling; nothing a visitor sends makes a redirect fail with a 500."""
 
 from __future__ import annotations
 
+import html
+import re
 from urllib.parse import quote, unquote
 
 import pytest
 
+from factcheck.inputs import text_problem
 from factcheck.web import safe_redirect_target
 from tests.conftest import PASSWORD
 
@@ -68,3 +71,47 @@ def test_a_logged_in_visit_to_login_follows_only_safe_next(browser, make_user):
     for target in HOSTILE:
         response = session.get(f"/login?next={quote(target, safe='')}")
         assert response.status_code == 302 and _stays_here(_location(response)), target
+
+
+# The two form `next`s below go through the same helper: the table runs on SQLite only, since the
+# database plays no part in where a redirect goes (each target is its own test, 2 x 40).
+sqlite_only = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+BACK_LINK = re.compile(r'<a class="button primary" href="([^"]*)"')
+
+
+def _refused_as_text(response, target: str) -> bool:
+    """Whether the request was refused whole (400) for a control character in ``next``: the input
+    rule refuses it in any form field before a view runs."""
+    return text_problem(target) is not None and response.status_code == 400
+
+
+@sqlite_only
+@pytest.mark.parametrize("target", HOSTILE + SAFE)
+def test_marking_notifications_read_goes_back_only_to_this_site(browser, make_user, target):
+    session = browser(make_user("volunteer"))
+    response = session.post("/notifications/read", {"next": target})
+    if _refused_as_text(response, target):
+        return
+    assert response.status_code == 302, target
+    assert _stays_here(_location(response)), (target, _location(response))
+    if target in SAFE:
+        assert unquote(_location(response)) == unquote(target)
+
+
+@sqlite_only
+@pytest.mark.parametrize("target", HOSTILE + SAFE)
+def test_a_bulk_action_goes_back_only_to_this_site(browser, make_user, make_claim, target):
+    """Both ways back: the redirect of a request refused as a whole, and the link on the page of
+    what happened."""
+    session = browser(make_user("reviewer"))
+    refused = session.post("/claims/bulk", {"action": "", "claim": ["1"], "next": target})
+    if _refused_as_text(refused, target):
+        return
+    assert refused.status_code == 302, target
+    assert _stays_here(_location(refused)), (target, _location(refused))
+    done = session.post("/claims/bulk", {"action": "priority", "claim": [str(make_claim().id)], "next": target})
+    assert done.status_code == 200, target
+    [back] = BACK_LINK.findall(done.get_data(as_text=True))
+    assert _stays_here(html.unescape(back)), (target, back)
+    if target in SAFE:
+        assert unquote(_location(refused)) == unquote(html.unescape(back)) == unquote(target)

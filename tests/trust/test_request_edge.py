@@ -1,11 +1,19 @@
 """The request edge: the API's first answer is 401 with how to authenticate; one error code per
-status, described in the OpenAPI document."""
+status, described in the OpenAPI document; a request commits only when no operation in it failed,
+even when its page turns the failure into a redirect."""
 
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import func, select
 
+from factcheck import db
+from factcheck.claims.models import Claim
+from factcheck.db import Base
 from factcheck.errors import ERROR_CODES
+from factcheck.publish.models import Rebuttal
+from tests.archive.conftest import app, site  # noqa: F401 - fixtures (the trap's test archives a link)
+from tests.publish.test_privacy import ready_to_publish
 
 
 @pytest.mark.parametrize("method, path, body", [
@@ -54,3 +62,56 @@ def test_the_openapi_document_names_each_status_code(client):
     operation = document["paths"]["/api/claims"]["post"]
     assert operation["responses"]["413"] == {"$ref": "#/components/responses/Error413"}
     assert set(document["components"]["schemas"]["Error"]["properties"]["error"]["enum"]) == set(ERROR_CODES.values())
+
+
+# -- the redirect trap ------------------------------------------------------------------------------
+
+
+def row_counts(application) -> dict[str, int]:
+    """The number of rows of every table."""
+    with application.app_context():
+        session = db.session()
+        return {table.name: session.scalar(select(func.count()).select_from(table))
+                for table in Base.metadata.sorted_tables}
+
+
+def queue_of(application):
+    return application.extensions["factcheck.queue"]
+
+
+def published_state(application, claim_id: int) -> tuple[str, str | None, bool]:
+    with application.app_context():
+        claim = db.session().get(Claim, claim_id)
+        rebuttal = db.session().scalar(select(Rebuttal).where(Rebuttal.claim_id == claim_id))
+        return claim.status, rebuttal.slug, rebuttal.published_at is not None
+
+
+def test_a_refusal_a_page_turns_into_a_redirect_writes_nothing(app, site, make_user, api_client, run_jobs,  # noqa: F811
+                                                              browser):
+    """Publishing from the claim page when a credited person has no display name: the operation has
+    already moved the claim, recorded the move and told the followers when the credit check
+    refuses; the page catches the refusal and redirects (302) with the reason. The edge commits
+    only a request in which no operation failed, so none of that is written, and nothing is queued
+    to run after a commit. The same form, once the names are given, publishes."""
+    people = {"volunteer": make_user("volunteer", name=""), "writer": make_user("reviewer", name=""),
+              "reviewer": make_user("reviewer", name="")}
+    claim_id = ready_to_publish(site, api_client, run_jobs, people)
+    run_jobs()
+    page = browser(people["reviewer"])
+    counts, queued = row_counts(app), len(queue_of(app).huey.pending())
+
+    refused = page.post(f"/claims/{claim_id}/transitions", {"to": "published"})
+
+    assert refused.status_code == 302
+    assert "display name" in page.get(refused.headers["Location"]).get_data(as_text=True)
+    assert published_state(app, claim_id) == ("approved", None, False)
+    assert row_counts(app) == counts
+    assert len(queue_of(app).huey.pending()) == queued
+    for key in ("writer", "reviewer"):
+        assert browser(people[key]).post("/account/name", {"name": f"{key.title()} Person"}).status_code == 302
+    counts = row_counts(app)
+    published = page.post(f"/claims/{claim_id}/transitions", {"to": "published"})
+    assert published.status_code == 302
+    status, slug, live = published_state(app, claim_id)
+    assert status == "published" and slug and live
+    assert row_counts(app)["events"] == counts["events"] + 1
