@@ -170,6 +170,12 @@ def safe_redirect_target(raw: str | None) -> str | None:
     return raw
 
 
+def current_path() -> str:
+    """The page being answered as the browser addresses it, with the prefix the app is served
+    under: the ``next`` that login, the language links and the queue's forms come back to."""
+    return request.script_root + request.full_path.rstrip("?")
+
+
 def redirect_back(raw: str | None, default_endpoint: str = "pages.index") -> BaseResponse:
     """Redirect to ``raw`` if :func:`safe_redirect_target` accepts it, else to ``default_endpoint``."""
     try:
@@ -199,7 +205,7 @@ def protect_request() -> BaseResponse | None:
         if not is_api_request() or authenticated:
             csrf.protect()
     if not authenticated and not open_view:
-        return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
+        return redirect(url_for("accounts.login", next=current_path()))
     check_request_text()
     return None
 
@@ -372,6 +378,7 @@ def init_app(app: Flask) -> None:
     """Install the request edge on ``app``."""
     app.session_interface = TokenAwareSessionInterface()
     app.add_template_global(role_label)
+    app.add_template_global(current_path)
     app.before_request(warn_if_served_elsewhere)
     app.before_request(protect_request)
     app.after_request(security_headers)

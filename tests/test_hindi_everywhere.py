@@ -179,3 +179,32 @@ def test_messages_and_errors_speak_hindi(app, browser, desk_world, make_user):
     failures = {name: problems(r.get_data(as_text=True)) for name, r in pages.items()}
     failed = {name: sorted(set(found)) for name, found in failures.items() if found}
     assert failed == {}, "\n".join(f"{name}: {found}" for name, found in failed.items())
+
+
+def test_too_large_and_unexpected_errors_speak_hindi(app, browser, make_user):
+    """The 413 and 500 pages, for someone who chose Hindi with the language link: their title
+    and message come from the Hindi catalogue, and no English message is left."""
+    from flask_babel import force_locale
+
+    from factcheck.web import default_message, error_title
+
+    @app.get("/test-only/broken")
+    def broken() -> str:  # a bug in some page
+        raise RuntimeError("a bug")
+
+    app.config["PROPAGATE_EXCEPTIONS"] = False  # let the bug become the 500 page people see
+    staff = browser(make_user("staff", name="सीमा"))
+    assert staff.get("/language/hi?next=/").status_code == 302
+    pages = {413: staff.post("/report", {"message": "x" * (app.config["MAX_CONTENT_LENGTH"] + 1)}),
+             500: staff.get("/test-only/broken")}
+    with app.test_request_context(), force_locale("hi"):
+        expected = {status: (error_title(status), default_message(status)) for status in pages}
+    assert all(re.search("[\u0900-\u097f]", text) for both in expected.values() for text in both)
+    for status, response in pages.items():
+        html = response.get_data(as_text=True)
+        tree = lxml.html.document_fromstring(html)
+        assert response.status_code == status
+        assert '<html lang="hi"' in html
+        assert (tree.findtext(".//h1").strip(), tree.get_element_by_id("error-message").text_content()) == \
+            expected[status]
+        assert problems(html) == [], status

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from factcheck import close_app, create_app
+from tests.browser.conftest import header_rows, next_steps
 from tests.conftest import PASSWORD
 from tests.httpserver import respond
 from tests.live import live_server
@@ -82,6 +83,7 @@ class Journey:
         assert not INTERNAL_CODES.search(text), (name, INTERNAL_CODES.search(text))
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), name
         assert page.evaluate(SMALL_TARGETS) == [], name
+        assert header_rows(page) <= 2, (name, "the navigation wraps into a third row")
 
     def close(self) -> None:
         for context in self.contexts:
@@ -117,6 +119,7 @@ def test_a_day_at_the_desk_on_phones(desk_app, chromium, make_user, language):
             # 2. A reviewer triages it and assigns a writer.
             ravi = journey.person(triager.email)
             ravi.goto(claim_url)
+            assert next_steps(ravi) == {"buttons": [["move-researching", True]], "cardsBefore": 0}  # main first
             ravi.select_option(".move-researching select[name=assignee]", str(writer.id))
             journey.shot(ravi, "triage")
             ravi.click(".move-researching button[type=submit]")

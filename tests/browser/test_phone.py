@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.browser.conftest import header_rows, next_steps
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -27,7 +28,9 @@ def test_file_on_a_phone_then_triage(server, phone, make_user, tmp_path):
     page = phone()
     login(page, server, volunteer.email)
     page.click("text=File a claim")
+    page.wait_for_selector("#claim-form")
     assert no_horizontal_scroll(page)
+    assert header_rows(page) <= 2, "the navigation wraps into a third row"
     page.fill("#text", "*Forwarded as received*\nकल से सभी बैंक 10 दिन बंद रहेंगे 🙏")
     page.fill("#urls", "https://example.com/banks?utm_source=whatsapp")
     page.select_option("#platform", "whatsapp")
@@ -43,7 +46,11 @@ def test_file_on_a_phone_then_triage(server, phone, make_user, tmp_path):
     login(desk, server, reviewer.email)
     desk.wait_for_selector("h1:has-text('Queue')")
     desk.click("ol.claims a")
+    desk.wait_for_selector("section.actions")
     assert desk.url == claim_url
+    assert header_rows(desk) <= 2, "the navigation wraps into a third row"
+    # The main action first, the only primary one; rejecting or marking a duplicate is one tap further.
+    assert next_steps(desk) == {"buttons": [["move-researching", True]], "cardsBefore": 0}
     desk.fill(".move-researching textarea[name=note]", "Checking with the banks")
     desk.click(".move-researching button")
     desk.wait_for_selector("text=moved it from submitted to researching")

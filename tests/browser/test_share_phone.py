@@ -5,6 +5,7 @@ shrunk by the page so that it files, and a service worker that keeps nothing pri
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,7 @@ pytestmark = pytest.mark.browser
 FORWARD = ("*Forwarded as received*\nकल से सभी बैंक 10 दिन बंद रहेंगे 🙏 पूरी खबर: "
            "https://example.com/banks?utm_source=whatsapp और bit.ly/bank-hoax👇")
 FORWARD_LINKS = ["https://example.com/banks", "https://bit.ly/bank-hoax"]
+DEVANAGARI = re.compile("[\u0900-\u097f]")
 
 # A page posting the way Android posts to a Web Share Target: a multipart form, no CSRF token.
 SHARE = """(args) => {
@@ -94,15 +96,27 @@ def page_errors():
     return watch
 
 
+def page_language(page) -> str:
+    return page.evaluate("document.documentElement.lang")
+
+
+@pytest.mark.parametrize("language", ["hi", "en"])
 def test_a_share_prefills_the_form_and_a_12_mb_photo_files_at_phone_size(app, server, phone, make_user, tmp_path,
-                                                                         page_errors):
+                                                                         page_errors, language):
+    """In each language of the desk; the steps are found by their ids, never by English words."""
+    from playwright.sync_api import expect
+
     volunteer = make_user("volunteer")
     page = page_errors(phone())
+    page.context.add_cookies([{"name": "lang", "value": language, "url": server}])
     login(page, server, volunteer.email)
     share_like_android(page, server, {"title": "", "text": FORWARD, "url": ""},
                        write_image(tmp_path / "IMG-WA0001.jpg", (480, 640)))
 
     assert "/claims/new?shared=" in page.url
+    assert page_language(page) == language
+    button = page.locator("#claim-form button[type=submit]")
+    assert bool(DEVANAGARI.search(button.inner_text())) == (language == "hi")
     assert page.input_value("#text") == FORWARD
     boxes = page.locator("#found-links input[name=links]")
     assert [boxes.nth(i).get_attribute("value") for i in range(boxes.count())] == FORWARD_LINKS
@@ -114,16 +128,17 @@ def test_a_share_prefills_the_form_and_a_12_mb_photo_files_at_phone_size(app, se
     photo = write_image(tmp_path / "IMG_20240501_101010.jpg", (4000, 3000), noise=True, quality=95)
     assert photo.stat().st_size > 12 * 1024 * 1024
     page.set_input_files("#screenshot", str(photo))
-    page.wait_for_selector("#photo-status:has-text('made smaller')")
+    expect(page.locator("#photo-status")).to_have_text(page.get_attribute("#screenshot", "data-shrunk"))
+    assert bool(DEVANAGARI.search(page.inner_text("#photo-status"))) == (language == "hi")
     sent = page.evaluate("(() => { const f = document.querySelector('#screenshot').files[0];"
                          " return {size: f.size, type: f.type, name: f.name}; })()")
     assert sent["size"] <= app.config["FACTCHECK"].screenshot_max_bytes
     assert (sent["type"], sent["name"]) == ("image/jpeg", "IMG_20240501_101010.jpg")
-    page.screenshot(path=str(tmp_path / "shared-form.png"), full_page=True)
+    page.screenshot(path=str(tmp_path / f"shared-form-{language}.png"), full_page=True)
 
-    page.click("button:has-text('File the claim')")
-    page.wait_for_selector("text=filed the claim")
-    assert no_horizontal_scroll(page)
+    button.click()
+    page.wait_for_selector("article.claim")
+    assert page_language(page) == language and no_horizontal_scroll(page)
     claim = the_claim(app)
     assert claim.text == FORWARD and claim.platform == "whatsapp"
     assert [source.url for source in claim.sources] == FORWARD_LINKS

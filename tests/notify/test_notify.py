@@ -197,6 +197,39 @@ def test_what_was_seen_at_filing_stays_on_the_claim_page(app, make_user, make_cl
         assert record_matches(second.id) == 0
 
 
+def test_a_similar_text_seen_at_filing_stays_on_the_claim_page(app, make_user, make_claim, approved, move, browser,
+                                                               run_jobs, desk, api_client):
+    """A forward typed again, with no link in common, is matched by its text: the matches are kept
+    at filing and shown on the claim page, to its filer without another volunteer's words."""
+    earlier_words = "All banks will stay shut for ten days from Monday, says an RBI order. Forward to everyone"
+    debunked_words = "All banks will stay closed for ten days from Monday by RBI order, forward this"
+    earlier = make_claim(earlier_words, by=make_user("volunteer"))
+    debunked = approved(by=make_user("volunteer"), text=debunked_words)  # filed with a link; mine has none
+    move(debunked.id, "published")
+    run_jobs()
+    filer = make_user("volunteer")
+    mine = make_claim("Forwarded as received: all banks will stay shut for ten days from Monday, says an RBI order",
+                      by=filer)
+    run_jobs()
+    with app.app_context():
+        kept = db.session().execute(select(Match.matched_claim_id, Match.reason)
+                                    .where(Match.claim_id == mine.id)).all()
+    assert sorted(kept) == sorted([(earlier.id, "text"), (debunked.id, "text")])
+
+    page = browser(filer).get(f"/claims/{mine.id}").get_data(as_text=True)
+    panel = page.split('id="seen-at-filing"')[1].split("</section>")[0]
+    assert f"#{earlier.id}" in panel and f"#{debunked.id}" in panel
+    assert "बैंक 10 दिन बंद नहीं रहेंगे" in panel  # the fact-check it matched, with its link
+    assert earlier_words not in panel and debunked_words not in panel  # never another volunteer's text
+    detail = api_client(filer).get(f"/api/claims/{mine.id}").json
+    assert sorted((m["id"], m["text"], m["fact_check"] is not None) for m in detail["seen_at_filing"]) == sorted(
+        [(earlier.id, None, False), (debunked.id, None, True)])
+
+    desk_panel = browser(desk["reviewer"]).get(f"/claims/{mine.id}").get_data(as_text=True)
+    desk_panel = desk_panel.split('id="seen-at-filing"')[1].split("</section>")[0]
+    assert earlier_words in desk_panel and debunked_words in desk_panel  # reviewers read both
+
+
 def test_a_hoax_filed_after_its_debunk_gets_the_debunk_when_marked_a_duplicate(
         app, make_user, make_claim, approved, move, told, browser):
     first, late = make_user("volunteer"), make_user("volunteer")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import lxml.html
 import pytest
 
 DRAFT = {"headline": "No, banks are not closed for ten days", "summary": "The message is false.",
@@ -152,6 +153,43 @@ def test_the_editor_page_saves_revisions_and_shows_the_diff(in_research, desk, b
     assert '<span class="add">+ Second version of the body.' in diff
     bad = page.post(f"/claims/{claim_id}/rebuttal", {**DRAFT, "verdict": "Nonsense"})
     assert bad.status_code == 400 and 'id="verdict-error"' in bad.get_data(as_text=True)
+
+
+def editor_values(page: str) -> dict[str, list[str]]:
+    """What the rebuttal form sends as it stands (ticked boxes, chosen options), without its CSRF token."""
+    values: dict[str, list[str]] = {}
+    for name, value in lxml.html.fromstring(page).get_element_by_id("rebuttal-form").form_values():
+        if name != "csrf_token":
+            values.setdefault(name, []).append(value)
+    return values
+
+
+def test_the_editor_keeps_what_was_entered_after_a_failed_save(in_research, desk, browser, site):
+    """After an error the form shows what was sent, not the saved revision: ticked and unticked
+    sources, the verdict, the language, the new links and every text field."""
+    claim_id, snapshot_id = in_research
+    page = browser(desk["volunteer"])
+    entered = {"headline": "x" * 201, "summary": "Banks stay open.", "body": "The *RBI* list shows none.",
+               "verdict": "Misleading", "language": "hi", "snapshot": str(snapshot_id),
+               "new_urls": site.url("/rbi-list")}
+    refused = page.post(f"/claims/{claim_id}/rebuttal", entered)
+    shown = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and 'id="headline-error"' in shown
+    assert editor_values(shown) == {name: [value] for name, value in entered.items()}
+    assert "<em>RBI</em>" in lxml.html.tostring(lxml.html.fromstring(shown).get_element_by_id("preview"),
+                                                encoding="unicode")
+
+    fixed = {name: value[0] for name, value in editor_values(shown).items()} | {"headline": "Banks stay open"}
+    assert page.post(f"/claims/{claim_id}/rebuttal", fixed).status_code == 302
+    saved = page.get(f"/claims/{claim_id}/rebuttal").get_data(as_text=True)
+    assert editor_values(saved)["snapshot"][0] == str(snapshot_id)  # the revision cites what was ticked
+
+    unticked = {"headline": "Banks open", "summary": "y" * 301, "body": "Changed.", "verdict": "True",
+                "language": "en", "new_urls": ""}
+    refused = page.post(f"/claims/{claim_id}/rebuttal", unticked)
+    shown = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and 'id="summary-error"' in shown
+    assert editor_values(shown) == {name: [value] for name, value in unticked.items()}  # no source ticked
 
 
 def test_reviewers_see_what_changed_since_their_last_review(in_research, desk, api_client, browser):
