@@ -13,6 +13,7 @@ import logging
 import multiprocessing
 import os
 import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
@@ -45,7 +46,7 @@ def _get_pool() -> ProcessPoolExecutor | None:
     with _lock:
         if _pool is None:
             _pool = ProcessPoolExecutor(max_workers=size(), mp_context=multiprocessing.get_context("spawn"),
-                                        initializer=_yield_to_requests)
+                                        initializer=_prepare_process)
             atexit.register(shutdown)
         return _pool
 
@@ -81,6 +82,26 @@ def shutdown() -> None:
 
 
 BACKGROUND_NICENESS = 10
+PARENT_CHECK_SECONDS = 1.0
+
+
+def _prepare_process() -> None:
+    """Set up an extraction process: background priority, and an end with the process it serves."""
+    _yield_to_requests()
+    _exit_with_parent(os.getppid())
+
+
+def _exit_with_parent(parent: int) -> None:
+    """End this process once ``parent`` is gone. A parent killed outright (SIGKILL, the OOM killer)
+    cannot stop its pool, and the pool's processes hold their own task pipe open, so they would
+    otherwise wait for work forever."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_SECONDS)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="factcheck-parent-watch", daemon=True).start()
 
 
 def _yield_to_requests() -> None:
