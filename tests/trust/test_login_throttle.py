@@ -4,8 +4,6 @@ their password right are never held up; the 429 page says when to try again."""
 
 from __future__ import annotations
 
-import pytest
-
 from tests.conftest import PASSWORD, Browser
 
 
@@ -13,11 +11,6 @@ def from_address(app, address: str) -> Browser:
     client = app.test_client()
     client.environ_base["REMOTE_ADDR"] = address
     return Browser(client)
-
-
-@pytest.fixture
-def limits(config):
-    return config
 
 
 def test_many_addresses_cannot_keep_guessing_one_password(app, make_user):
@@ -66,6 +59,9 @@ def test_the_429_page_is_in_the_users_language(app, make_user):
     user = make_user("volunteer")
     for n in range(10):
         session.login(user.email, f"wrong {n}")
-    page = session.login(user.email, "wrong again").get_data(as_text=True)
+    refused = session.login(user.email, "wrong again")
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
+    page = refused.get_data(as_text=True)
     assert 'lang="hi"' in page
+    assert "बहुत ज़्यादा कोशिशें" in page and "मिनट बाद फिर कोशिश करें" in page
     assert "Too many attempts" not in page
