@@ -9,6 +9,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from factcheck.claims.models import Claim
+from factcheck.claims.workflow import duplicate_root
 from factcheck.notify.models import Kind, Notification
 from factcheck.publish.present import present, share_link
 from factcheck.publish.verdicts import verdict_label
@@ -42,8 +43,7 @@ class Outcome:
 def outcome(claim: Claim, language: str | None = None) -> Outcome | None:
     """The fact-check ``claim`` ended in (its own, or the one it duplicates), with its share link
     in ``language`` (default: the page's); None until one is published."""
-    while claim.duplicate_of is not None:
-        claim = claim.duplicate_of
+    claim = duplicate_root(claim)
     rebuttal = claim.rebuttal
     if rebuttal is None or rebuttal.slug is None or rebuttal.published_at is None or rebuttal.current is None:
         return None
