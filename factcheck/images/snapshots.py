@@ -5,6 +5,7 @@ before a pixel is decoded."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 
 from sqlalchemy import select
@@ -53,10 +54,8 @@ def collect(snapshot_id: int, policy: FetchPolicy, max_bytes: int) -> list[int]:
 
 
 def _fetch_image(url: str, policy: FetchPolicy, max_bytes: int) -> bytes | None:
-    limited = FetchPolicy(timeout=policy.timeout, max_bytes=max_bytes, max_redirects=policy.max_redirects,
-                          allow=policy.allow, user_agent=policy.user_agent)
     try:
-        result = fetch(url, limited)
+        result = fetch(url, dataclasses.replace(policy, max_bytes=max_bytes))
     except FetchError as exc:
         log.info("image %s not fetched: %s", url, exc.kind)
         return None
