@@ -178,11 +178,7 @@ def current_path() -> str:
 
 def redirect_back(raw: str | None, default_endpoint: str = "pages.index") -> BaseResponse:
     """Redirect to ``raw`` if :func:`safe_redirect_target` accepts it, else to ``default_endpoint``."""
-    try:
-        target = safe_redirect_target(raw)
-    except UnicodeDecodeError:
-        target = None
-    return redirect(target or url_for(default_endpoint))
+    return redirect(safe_redirect_target(raw) or url_for(default_endpoint))
 
 
 def protect_request() -> BaseResponse | None:
