@@ -59,9 +59,9 @@ bench: install
 # After changing user-facing text: collect it, merge it into the Hindi catalogue, translate the
 # new entries in factcheck/translations/hi/LC_MESSAGES/messages.po, then run this again to compile.
 translations: install
-	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext -k lazy_gettext --no-location --sort-output \
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext -k lazy_gettext --no-location --sort-output -w 100 \
 		--project "Factcheck Workbench" -o factcheck/translations/messages.pot .
-	$(BIN)/pybabel update -i factcheck/translations/messages.pot -d factcheck/translations --no-fuzzy-matching
+	$(BIN)/pybabel update -i factcheck/translations/messages.pot -d factcheck/translations --no-fuzzy-matching -w 100
 	$(BIN)/pybabel compile -d factcheck/translations
 
 clean:

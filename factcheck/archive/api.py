@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import send_file
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from factcheck.api import Routes, json_response
@@ -30,7 +31,7 @@ def get_snapshot_metadata(snapshot_id: int) -> Any:
 def snapshot_raw(snapshot_id: int) -> Any:
     snapshot = get_snapshot(current_user, snapshot_id)
     if snapshot.sha256 is None:
-        raise NotFound("this snapshot has no archived body")
+        raise NotFound(_("This snapshot has no archived body."))
     blobs = current_archive().blobs
     extension = EXTENSIONS.get(snapshot.content_type or "", "bin")
     response = send_file(blobs.path(snapshot.sha256), mimetype=snapshot.content_type or "application/octet-stream",

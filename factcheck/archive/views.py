@@ -68,10 +68,10 @@ def replay(token: str) -> Any:
     try:
         snapshot_id = _signer().loads(token, max_age=REPLAY_MAX_AGE)
     except BadSignature:
-        raise NotFound("this replay link is not valid or has expired") from None
+        raise NotFound(_("This replay link is not valid or has expired.")) from None
     snapshot = db.session().get(Snapshot, snapshot_id)
     if snapshot is None or snapshot.sha256 is None:
-        raise NotFound("nothing to replay")
+        raise NotFound(_("There is nothing to replay."))
     body = current_archive().blobs.read(snapshot.sha256)
     mime = (snapshot.content_type or "").split(";", 1)[0].strip().lower()
     if mime.startswith(REPLAYED_AS_HTML):
@@ -86,7 +86,7 @@ def replay(token: str) -> Any:
     elif mime.startswith("text/"):
         content_type = f"text/plain; charset={normalise_label(snapshot.charset) or 'utf-8'}"
     else:
-        raise NotFound("nothing to replay")
+        raise NotFound(_("There is nothing to replay."))
     response = Response(body, content_type=content_type)
     response.headers["Content-Security-Policy"] = REPLAY_CSP
     response.headers["Content-Disposition"] = "inline"

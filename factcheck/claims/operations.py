@@ -235,7 +235,7 @@ def find_user(user_id: int) -> User:
     """The active person ``user_id`` (a system account is nobody to assign work to), or 400."""
     user = db.session().get(User, user_id)
     if user is None or not user.active or user.is_system:
-        raise ValidationError({"assignee": f"no active user {user_id}"})
+        raise ValidationError({"assignee": _("There is no active user %(id)s.", id=user_id)})
     return user
 
 
@@ -256,7 +256,7 @@ def find_original(duplicate_of_id: int) -> Claim:
     """The root of the claim a duplicate points at (following duplicate chains)."""
     original = db.session().get(Claim, duplicate_of_id)
     if original is None:
-        raise ValidationError({"duplicate_of": f"no claim {duplicate_of_id}"})
+        raise ValidationError({"duplicate_of": _("There is no claim %(id)s.", id=duplicate_of_id)})
     return workflow.duplicate_root(original)
 
 
@@ -267,7 +267,7 @@ def move_claim(actor: User, claim: Claim, target: Status, *, note: str = "",
                duplicate_of: Claim | None = None, **data: object) -> Event:
     """Check a move against the lifecycle table, make it, and record its one audit event."""
     if len(note) > MAX_NOTE_LENGTH:
-        raise ValidationError({"note": f"notes are at most {MAX_NOTE_LENGTH:,} characters"})
+        raise ValidationError({"note": _("Notes are at most %(count)s characters.", count=f"{MAX_NOTE_LENGTH:,}")})
     db.lock(claim)  # another request may have moved it since it was read: check the latest state
     workflow.check_move(actor, claim, target.value, note=note, duplicate_of=duplicate_of)
     before = claim.status

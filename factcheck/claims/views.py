@@ -254,7 +254,7 @@ def screenshot(claim_id: int) -> Any:
     claim = operations.get_claim(current_user, claim_id)
     shot = claim.screenshot
     if shot is None:
-        raise NotFound("this claim has no screenshot")
+        raise NotFound(_("This claim has no screenshot."))
     response = send_file(current_blobs().path(shot.sha256), mimetype=shot.content_type, conditional=True,
                          download_name=f"claim-{claim.id}.{EXTENSIONS[shot.content_type]}", max_age=3600)
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
@@ -278,5 +278,5 @@ def _optional_id(raw: str | None, field: str) -> int | None:
         return None
     number = parse_id(raw)
     if number is None:
-        raise ValidationError({field: "expected a claim or user number"})
+        raise ValidationError({field: _("Give a claim or user number.")})
     return number

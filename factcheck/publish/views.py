@@ -62,7 +62,7 @@ def index() -> Any:
 def factcheck(slug: str) -> Any:
     rebuttal = find_published(slug)
     if rebuttal is None:
-        raise NotFound("no such fact-check")
+        raise NotFound(_("No such fact-check."))
     view = present(rebuttal)
     # The whole page speaks the fact-check's language, whatever the reader's: a Hindi fact-check
     # forwarded on WhatsApp opens in Hindi even on a phone set to English.
@@ -77,7 +77,7 @@ def card(slug: str) -> Any:
     """The Open Graph image: verdict and headline, 1200×630, cached per revision."""
     rebuttal = find_published(slug)
     if rebuttal is None or rebuttal.current is None:
-        raise NotFound("no such fact-check")
+        raise NotFound(_("No such fact-check."))
     response = Response(share_card_png(rebuttal, current_config().archive_dir / "cards"), mimetype="image/png")
     response.headers["Cache-Control"] = "public, max-age=3600"
     response.headers["Content-Security-Policy"] = "default-src 'none'"

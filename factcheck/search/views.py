@@ -49,7 +49,7 @@ def run_search(query: dict[str, Any]) -> SearchPage:
             try:
                 dates[name] = dt.date.fromisoformat(query[name])
             except ValueError:
-                raise ValidationError({name: "a date as YYYY-MM-DD"}) from None
+                raise ValidationError({name: str(lazy_gettext("Give a date as YYYY-MM-DD."))}) from None
     return get_index().search(
         query.get("q") or "", viewer=viewer_of(current_user), kind=query.get("kind"), status=query.get("status"),
         verdict=query.get("verdict"), language=query.get("language"), platform=query.get("platform"),

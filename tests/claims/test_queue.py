@@ -318,10 +318,10 @@ def test_a_bulk_request_that_is_wrong_as_a_whole_changes_nothing(app, desk, make
         ({"action": "reject"}, "Select at least one claim first."),
         ({"action": "", "claim": [claim.id]}, "Choose what to do with the selected claims."),
         ({"action": "assign", "assignee": "", "claim": [claim.id]}, "Choose whom to assign them to."),
-        ({"action": "assign", "assignee": "424242", "claim": [claim.id]}, "no active user 424242"),
+        ({"action": "assign", "assignee": "424242", "claim": [claim.id]}, "There is no active user 424242."),
         ({"action": "tag", "tag": "no/slashes", "claim": [claim.id]}, "letters, digits, spaces and hyphens"),
         ({"action": "duplicate", "duplicate_of": "", "claim": [claim.id]}, "number of the claim they duplicate"),
-        ({"action": "duplicate", "duplicate_of": "424242", "claim": [claim.id]}, "no claim 424242"),
+        ({"action": "duplicate", "duplicate_of": "424242", "claim": [claim.id]}, "There is no claim 424242."),
         ({"action": "reject", "claim": list(range(1, 102))}, "101 claims selected; at most 100 at once"),
     ]:
         response = desk.post("/claims/bulk", dict(form, next="/claims?status=all"))
