@@ -3,7 +3,8 @@ through the queue by the in-process worker (as `factcheck serve` runs it).
 
 Run on demand: .venv/bin/python bench/archive.py [--workers 3] [--pages 181] [--corpus DIR]
 Prints pages/s on an honest clock: from the worker's start (the extraction processes' warm-up
-included, as a server's first captures pay it) until every page is captured *and searchable*; the
+included, as a server's first captures pay it) until every page is captured, its images hashed
+and read, *and searchable*; the
 rate to the last capture committed for comparison; the median and p95 per-page time split into
 fetch / extract / store, peak RSS, and the word-level F1 of the extracted text against
 ground-truth.json.
@@ -26,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from factcheck import create_app, db
 from factcheck.accounts.models import User
@@ -36,7 +37,8 @@ from factcheck.archive.quality import word_f1
 from factcheck.audit import Event
 from factcheck.claims.operations import ClaimInput, file_claim
 from factcheck.config import PROJECT_ROOT, Config
-from factcheck.jobs import BackgroundWorker
+from factcheck.images.models import Image, OcrState
+from factcheck.jobs import BackgroundWorker, queue_of
 from factcheck.migrate import upgrade
 from factcheck.search.models import IndexRequest
 from tests.httpserver import stay_on_loopback
@@ -63,6 +65,18 @@ class _Timings(logging.Handler):
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+
+
+def _all_settled(app) -> bool:
+    """No capture pending, no job queued, no image waiting to be hashed or read, nothing left to
+    index."""
+    session = db.session()
+    pending = session.scalar(select(func.count()).select_from(Snapshot).where(Snapshot.state == State.PENDING.value))
+    images = session.scalar(select(func.count()).select_from(Image).where(
+        or_(Image.hashed_at.is_(None), Image.ocr_state == OcrState.PENDING.value)))
+    outbox = session.scalar(select(func.count()).select_from(IndexRequest))
+    db.rollback()
+    return not pending and not images and not outbox and queue_of(app).waiting() == 0
 
 
 def main() -> None:
@@ -117,13 +131,11 @@ def main() -> None:
                 db.commit()
         filed = time.perf_counter()
         with app.app_context():
-            while True:
-                pending = db.session().scalar(select(func.count()).select_from(Snapshot)
-                                              .where(Snapshot.state == State.PENDING.value))
-                waiting = db.session().scalar(select(func.count()).select_from(IndexRequest))
-                db.rollback()
-                if not pending and not waiting:
-                    break
+            # Done when every capture ended, its follow-up jobs (images fetched, hashed and read)
+            # ran and the index holds it all; twice in a row, since a job being run shows nowhere.
+            settled = 0
+            while settled < 2:
+                settled = settled + 1 if _all_settled(app) else 0
                 time.sleep(0.05)
             indexed = time.perf_counter() - started
             # When the last capture committed (this poll may lag behind a busy worker).
@@ -144,7 +156,7 @@ def main() -> None:
     children_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(f"pages: {len(snapshots)} filed in {filed - started:.2f} s, {len(archived)} archived, "
           f"{len(snapshots) - len(archived)} failed")
-    print(f"until all searchable: {indexed:.2f} s = {len(snapshots) / indexed:.1f} pages/s "
+    print(f"until all captured, read and searchable: {indexed:.2f} s = {len(snapshots) / indexed:.1f} pages/s "
           f"({args.workers} in-process worker threads, warm-up included)")
     print(f"  (until the last capture committed: {elapsed:.2f} s = {len(snapshots) / elapsed:.1f} pages/s)")
     for phase in ("fetch", "extract", "store"):
