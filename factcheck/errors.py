@@ -78,6 +78,11 @@ class WorkbenchError(Exception):
     def code(self) -> str:
         return error_code(self.status)
 
+    @property
+    def said(self) -> str:
+        """The error as a page tells a person (a flash message, a refusal in a list)."""
+        return self.message
+
     def as_dict(self) -> dict[str, Any]:
         return {"error": self.code, "message": self.message, **self.extra}
 
@@ -88,6 +93,11 @@ class ValidationError(WorkbenchError):
     def __init__(self, fields: Mapping[str, str], message: str | None = None) -> None:
         self.fields = {str(name): str(problem) for name, problem in fields.items()}
         super().__init__(message or "; ".join(f"{k}: {v}" for k, v in self.fields.items()), fields=self.fields)
+
+    @property
+    def said(self) -> str:
+        """What is wrong with each field, without the fields' internal names."""
+        return "; ".join(self.fields.values()) or self.message
 
 
 class Forbidden(WorkbenchError):

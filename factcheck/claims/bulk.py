@@ -204,8 +204,6 @@ def _refusal(claim: Claim, error: WorkbenchError) -> Refusal:
                         allowed=", ".join(Status(s).label for s in error.allowed))
         else:
             message = _("it is %(state)s, and cannot move from there", state=state)
-    elif isinstance(error, ValidationError):
-        message = "; ".join(error.fields.values())
     else:
-        message = error.message
+        message = error.said
     return Refusal(error.status, message, dict(error.extra))

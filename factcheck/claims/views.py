@@ -164,8 +164,7 @@ def bulk() -> Any:
         bulk_request = bulk_request_from_form(request.form)
         results = run_bulk(current_user, bulk_request)
     except WorkbenchError as exc:  # the request as a whole was wrong: nothing was changed
-        fields = getattr(exc, "fields", None)
-        flash("; ".join(fields.values()) if fields else exc.message, "error")
+        flash(exc.said, "error")
         return redirect(back)
     return render_template("claims/bulk_result.html", results=results, back=back,
                            done=count(results, Outcome.DONE), unchanged=count(results, Outcome.UNCHANGED),
@@ -204,8 +203,7 @@ def transition(claim_id: int) -> Any:
     except Forbidden:  # no right to this move (the four-eyes rule included): 403, as SPEC §2 says
         raise
     except WorkbenchError as exc:
-        fields = getattr(exc, "fields", None)
-        flash("; ".join(fields.values()) if fields else exc.message, "error")
+        flash(exc.said, "error")
         return redirect(url_for("claims.show", claim_id=claim_id))
     flash(_("Claim #%(id)s is now %(status)s.", id=claim.id, status=status_label(claim.status)))
     return redirect(url_for("claims.show", claim_id=claim_id))
@@ -230,8 +228,7 @@ def tags(claim_id: int) -> Any:
     try:
         changed = operations.set_tags(current_user, claim, split_tags(request.form.get("tags", "")))
     except WorkbenchError as exc:
-        fields = getattr(exc, "fields", None)
-        flash("; ".join(fields.values()) if fields else exc.message, "error")
+        flash(exc.said, "error")
     else:
         flash(_("Tags saved.") if changed else _("The tags were already so: nothing changed."))
     return redirect(url_for("claims.show", claim_id=claim_id))

@@ -215,8 +215,7 @@ def review(claim_id: int) -> Any:
     except Forbidden:  # no right to this move (the four-eyes rule included): 403, as SPEC §2 says
         raise
     except WorkbenchError as exc:
-        fields = getattr(exc, "fields", None)
-        flash("; ".join(fields.values()) if fields else exc.message, "error")
+        flash(exc.said, "error")
     else:
         decision = request.form.get("decision")
         flash(_("Approved.") if decision == Decision.APPROVE else _("Changes requested."))
