@@ -144,27 +144,22 @@ def claim_image_text(claim_id: int) -> str:
 
 def texts_by_claim(claim_ids: Iterable[int] | None = None) -> dict[int, str]:
     """Claim id → the text read in its screenshot, for many claims at once (indexing)."""
-    query = select(ImageUse.claim_id, Image.ocr_text).join(Image).where(
-        ImageUse.claim_id.is_not(None), Image.ocr_text != "")
-    if claim_ids is not None:
-        query = query.where(ImageUse.claim_id.in_(list(claim_ids)))
-    out: dict[int, str] = {}
-    for claim_id, text in db.session().execute(query):
-        if claim_id is not None:
-            out[claim_id] = f"{out[claim_id]}\n{text}" if claim_id in out else text
-    return out
+    return _texts_by(ImageUse.claim_id, claim_ids)
 
 
 def texts_by_snapshot(snapshot_ids: Iterable[int] | None = None) -> dict[int, str]:
     """Snapshot id → the text read in its images (indexing)."""
-    query = select(ImageUse.snapshot_id, Image.ocr_text).join(Image).where(
-        ImageUse.snapshot_id.is_not(None), Image.ocr_text != "")
-    if snapshot_ids is not None:
-        query = query.where(ImageUse.snapshot_id.in_(list(snapshot_ids)))
+    return _texts_by(ImageUse.snapshot_id, snapshot_ids)
+
+
+def _texts_by(owner: Any, ids: Iterable[int] | None) -> dict[int, str]:
+    """``owner`` (a column of ImageUse) → the texts read in its images, joined by line breaks."""
+    query = select(owner, Image.ocr_text).join(Image).where(owner.is_not(None), Image.ocr_text != "")
+    if ids is not None:
+        query = query.where(owner.in_(list(ids)))
     out: dict[int, str] = {}
-    for snapshot_id, text in db.session().execute(query):
-        if snapshot_id is not None:
-            out[snapshot_id] = f"{out[snapshot_id]}\n{text}" if snapshot_id in out else text
+    for owner_id, text in db.session().execute(query):
+        out[owner_id] = f"{out[owner_id]}\n{text}" if owner_id in out else text
     return out
 
 
