@@ -26,7 +26,7 @@ from sqlalchemy import exists, or_, select
 
 from factcheck import db
 from factcheck.accounts.models import User
-from factcheck.archive import extract_pool, warc
+from factcheck.archive import extract_pool, signals, warc
 from factcheck.archive.extract import Extracted, looks_like_html
 from factcheck.archive.fetch import FetchError, FetchPolicy, FetchResult, fetch
 from factcheck.archive.models import Snapshot, State
@@ -309,6 +309,8 @@ def _finish(snapshot: Snapshot, state: State) -> None:
                  claim_id=snapshot.source.claim_id if snapshot.source else None,
                  snapshot_id=snapshot.id, url=snapshot.url, error_kind=snapshot.error_kind,
                  http_status=snapshot.http_status)
+    if state is State.ARCHIVED:
+        signals.snapshot_archived.send(snapshot)
     db.commit()
 
 
