@@ -18,6 +18,7 @@ from factcheck.accounts.sessions import end_session, start_session
 from factcheck.config import current_config
 from factcheck.errors import NotFound, ValidationError
 from factcheck.extensions import limiter
+from factcheck.i18n import LOCALES, language_name
 from factcheck.mail import mail_enabled
 from factcheck.web import public, redirect_back, role_label, role_required
 
@@ -157,7 +158,7 @@ def _tokens() -> list[ApiToken]:
 def _account_page(*, new_token: str | None = None, errors: dict[str, str] | None = None) -> Any:
     return render_template(
         "accounts/account.html", tokens=_tokens(), new_token=new_token, errors=errors or {},
-        languages=[("en", "English"), ("hi", "हिन्दी")], desk_timezone=current_config().timezone,
+        languages=[(code, language_name(code)) for code in LOCALES], desk_timezone=current_config().timezone,
         common_zones=preferences.COMMON_TIME_ZONES, other_zones=preferences.other_time_zones(),
         mail_enabled=mail_enabled(), role_name=role_label(current_user.role),
     ), 400 if errors else 200
