@@ -118,6 +118,12 @@ def init_app(app: Flask) -> None:
         return {"current_locale": str(get_locale() or "en")}
 
 
+def supported_locale(code: str | None) -> str:
+    """``code`` when the workbench speaks it, else English (a stored or requested language that is
+    not, or no longer, translated)."""
+    return code if code in LOCALES else "en"
+
+
 def language_name(code: str) -> str:
     """A language's name in that language ("हिन्दी", "English"), as a reader looks for it."""
     tag = code.replace("-", "_")

@@ -31,7 +31,7 @@ from factcheck.accounts.operations import (
 )
 from factcheck.audit import record_event
 from factcheck.errors import WorkbenchError
-from factcheck.i18n import LOCALES
+from factcheck.i18n import supported_locale
 from factcheck.jobs import get_queue
 from factcheck.mail import queue_mail
 
@@ -90,7 +90,7 @@ def ask_for_reset(email: str, locale: str) -> None:
     (after commit). Only the address's form is checked here, so the answer is the same for
     every well-formed address."""
     email = normalise_email(email)
-    get_queue().enqueue_after_commit(REQUEST_JOB, email, locale if locale in LOCALES else "en")
+    get_queue().enqueue_after_commit(REQUEST_JOB, email, supported_locale(locale))
 
 
 def start_reset(email: str, locale: str) -> PasswordReset | None:
@@ -107,7 +107,7 @@ def start_reset(email: str, locale: str) -> PasswordReset | None:
         log.info("password reset for user %s not mailed: %d mails in the last hour", user.id, recent)
         return None
     mail = queue_mail(f"password_reset:{uuid.uuid4().hex}", user.email, SEND_JOB)
-    reset = PasswordReset(user=user, mail=mail, locale=locale if locale in LOCALES else "en")
+    reset = PasswordReset(user=user, mail=mail, locale=supported_locale(locale))
     session.add(reset)
     session.flush()
     record_event("password_reset_requested", actor=None, user_id=user.id)

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from factcheck import db, mail
 from factcheck.config import config_of, current_config
-from factcheck.i18n import LOCALES
+from factcheck.i18n import supported_locale
 from factcheck.jobs import JobQueue
 from factcheck.mail import Message, OutgoingMail
 from factcheck.notify import seen_before
@@ -61,7 +61,7 @@ def compose_notification(outgoing: OutgoingMail) -> Message | None:
     if row is None or not row.user.active or not row.user.notify_by_email:
         return None
     config = current_config()
-    language = row.user.locale if row.user.locale in LOCALES else "en"
+    language = supported_locale(row.user.locale)
     with force_locale(language):
         said = told(row)
         subject = f"{said.title}: {said.verdict}" if said.verdict else said.title
