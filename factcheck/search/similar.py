@@ -16,7 +16,7 @@ that are not rewordings of an indexed text), where 0.5 let 3.5-4.5 % match.
 from __future__ import annotations
 
 import math
-import weakref
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -135,53 +135,78 @@ def _jaccard(a: set[str], b: set[str]) -> float:
 
 
 class _Idf:
-    """Document frequencies in the ``body`` field, kept for as long as the reader lives."""
+    """Document frequencies in the ``body`` field of a searcher's index (see :class:`_Counts`)."""
 
     def __init__(self, searcher: Searcher) -> None:
         reader = searcher.reader()
-        self.reader = reader
         self.docs = max(1, reader.doc_count_all())
-        self._frequency = _FREQUENCIES.setdefault(reader, {})
-        self._segments = [(leaf, _segment_frequencies(leaf)) for leaf, _offset in reader.leaf_readers()]
+        self._reader = reader
+        named = [(_segment_id(leaf), leaf) for leaf, _offset in reader.leaf_readers()]
+        self._leaves = {name: leaf for name, leaf in named if name is not None}
+        # A reader of no segment (an empty index) has nothing to keep: it is asked directly.
+        self._counts = _counts_for(tuple(self._leaves)) if len(self._leaves) == len(named) else None
 
     def frequency(self, word: str) -> int:
-        found = self._frequency.get(word)
-        if found is None:
-            if len(self._frequency) > 200_000:
-                self._frequency.clear()
-            found = self._frequency[word] = sum(_in_segment(leaf, known, word) for leaf, known in self._segments)
-        return found
+        if self._counts is None:
+            return int(self._reader.doc_frequency("body", word))
+        return self._counts.frequency(word, self._leaves)
 
     def weight(self, word: str) -> float:
         return math.log((self.docs + 1) / (self.frequency(word) + 1)) + 1.0
 
 
-def _in_segment(leaf: IndexReader, known: dict[str, int], word: str) -> int:
-    found = known.get(word)
-    if found is None:
-        if len(known) > 200_000:
-            known.clear()
-        found = known[word] = leaf.doc_frequency("body", word)
-    return found
+class _Counts:
+    """Each word's document count over a set of segments, as it is asked for: the count over
+    ``base``'s segments (an earlier set, all of them in this one) plus this set's new ones.
+
+    A segment never changes once written (deletions leave its frequencies as they are), and an
+    index update only adds a segment: so every web thread, and every reader opened after each
+    of the updates that come many times a second under load, counts a word once, in the new
+    segment only, instead of summing every segment again. A merge starts a new chain."""
+
+    def __init__(self, segments: tuple[str, ...], base: _Counts | None) -> None:
+        self.segments = frozenset(segments)
+        self.base = base
+        self.depth: int = base.depth + 1 if base is not None else 0
+        self._new = [s for s in segments if base is None or s not in base.segments]
+        self._known: dict[str, int] = {}
+
+    def frequency(self, word: str, leaves: dict[str, IndexReader]) -> int:
+        """The documents with ``word`` in these segments (``leaves``: readers for at least them)."""
+        found = self._known.get(word)
+        if found is None:
+            if len(self._known) > _WORDS_KEPT:
+                self._known.clear()
+            found = self.base.frequency(word, leaves) if self.base is not None else 0
+            for segment in self._new:
+                found += leaves[segment].doc_frequency("body", word)
+            self._known[word] = found
+        return found
 
 
-def _segment_frequencies(leaf: IndexReader) -> dict[str, int]:
-    """The ``body`` frequencies known for ``leaf``'s segment. A segment never changes once written
-    (deletions leave its frequencies as they are), so they outlive the readers that open it: after
-    an index commit only the new segment's words are looked up again, not every segment's."""
+def _segment_id(leaf: IndexReader) -> str | None:
     segment = leaf.segment()
-    if segment is None:  # not a segment's reader: nothing outlives it
-        return {}
-    key = segment.segment_id()
-    known = _SEGMENT_FREQUENCIES.get(key)
-    if known is None:
-        known = _SEGMENT_FREQUENCIES[key] = {}
-        while len(_SEGMENT_FREQUENCIES) > _SEGMENTS_KEPT:  # merged-away segments go first
-            _SEGMENT_FREQUENCIES.pop(next(iter(_SEGMENT_FREQUENCIES)), None)
-    return known
+    return segment.segment_id() if segment is not None else None
 
 
-_FREQUENCIES: weakref.WeakKeyDictionary[IndexReader, dict[str, int]] = weakref.WeakKeyDictionary()
-# Segment id -> its frequencies, oldest first; a few dozen covers every live segment of an index.
-_SEGMENT_FREQUENCIES: dict[str, dict[str, int]] = {}
-_SEGMENTS_KEPT = 64
+def _counts_for(segments: tuple[str, ...]) -> _Counts:
+    """The counts for ``segments``, kept per process: continued from the latest kept set that
+    they contain, if any (at most ``_CHAIN`` deep), or started afresh."""
+    key = frozenset(segments)
+    with _COUNTS_LOCK:
+        counts = _COUNTS.get(key)
+        if counts is None:
+            base = next((kept for kept in reversed(_COUNTS.values())
+                         if kept.segments <= key and kept.depth < _CHAIN), None)
+            counts = _COUNTS[key] = _Counts(segments, base)
+            while len(_COUNTS) > _SETS_KEPT:
+                _COUNTS.pop(next(iter(_COUNTS)))
+        return counts
+
+
+# Segment sets -> their counts, oldest first. Readers of one index generation share them.
+_COUNTS: dict[frozenset[str], _Counts] = {}
+_COUNTS_LOCK = threading.Lock()
+_SETS_KEPT = 16
+_CHAIN = 32
+_WORDS_KEPT = 200_000
