@@ -30,12 +30,15 @@ from factcheck.search.schema import document_fields
 
 logger = logging.getLogger(__name__)
 
-# Segments. An update commits a new segment and merges none (a merge of large segments holds
-# the write lock for seconds): SearchIndex.merge, run by a periodic job, merges the small
-# ones. A segment's level is its size class (under 256 documents, under 2,048, under
+# Segments. An update commits a new segment and merges only the smallest (a merge of large
+# segments holds the write lock for seconds): SearchIndex.merge, run by a periodic job, merges
+# the others. A segment's level is its size class (under 256 documents, under 2,048, under
 # 16,384, ...); MERGE_FACTOR segments of one level are merged with all smaller ones, never into
-# more than MAX_MERGED_DOCS (larger ones wait for a rebuild). Should the job not run, a commit
-# finding MAX_SEGMENTS segments merges the small ones itself.
+# more than MAX_MERGED_DOCS (larger ones wait for a rebuild). An update finding MERGE_FACTOR
+# segments of the smallest level merges them (a few hundred documents at most, quick): every
+# reader opens every segment, and under load the index is reopened after each of several
+# updates a second (issue 14). Should the job not run, a commit finding MAX_SEGMENTS segments
+# merges the small ones itself.
 SMALL_SEGMENT = 256
 MERGE_FACTOR = 8
 MAX_MERGED_DOCS = 50_000
@@ -106,8 +109,14 @@ def merge_small_segments(writer: Any, segments: list) -> list:
 
 
 def commit_merge_policy(writer: Any, segments: list) -> list:
-    """The merge policy of an update: merge nothing, unless segments have piled up."""
-    return merge_small_segments(writer, segments) if len(segments) >= MAX_SEGMENTS else segments
+    """The merge policy of an update: merge the smallest segments once MERGE_FACTOR of them are
+    there, and more only if segments have piled up."""
+    if len(segments) >= MAX_SEGMENTS:
+        return merge_small_segments(writer, segments)
+    smallest = [segment for segment in segments if _level(segment.doc_count_all()) == 0]
+    if len(smallest) < MERGE_FACTOR:
+        return segments
+    return merge_small_segments(writer, smallest) + [s for s in segments if s not in smallest]
 
 
 def segments_to_merge(segments: list) -> list:

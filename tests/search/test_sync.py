@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from factcheck import db
-from factcheck.search import service
+from factcheck.search import build, service
 from factcheck.search.engine import SearchIndex, Viewer
 from factcheck.search.models import IndexRequest
 
@@ -140,7 +140,19 @@ def test_a_sync_in_another_process_keeps_this_one_out(app, make_claim, config):
     assert found(app, "process") == 1
 
 
-def test_updates_merge_nothing_and_the_merge_job_merges_small_segments(app, make_claim, run_jobs):
+def test_updates_merge_only_the_smallest_segments(app, make_claim, run_jobs):
+    """Each update commits a segment; once MERGE_FACTOR of the smallest are there, the update
+    merges them (readers open every segment, so they must not pile up between merge jobs)."""
+    for n in range(build.MERGE_FACTOR + 4):
+        make_claim(f"segment rumour {n}")
+        with app.app_context():
+            service.sync_outbox()
+            assert service.get_index().health().segments <= build.MERGE_FACTOR
+    assert found(app, "segment") == build.MERGE_FACTOR + 4
+
+
+def test_the_merge_job_merges_small_segments_left_unmerged(app, make_claim, run_jobs, monkeypatch):
+    monkeypatch.setattr(build, "commit_merge_policy", lambda _writer, segments: segments)  # none merged
     for n in range(12):
         make_claim(f"segment rumour {n}")
         with app.app_context():
