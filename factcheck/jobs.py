@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 import signal
 import threading
 from collections.abc import Callable
@@ -25,6 +24,7 @@ from huey.exceptions import RetryTask
 from huey.storage import SqliteStorage
 
 from factcheck import db
+from factcheck.background import run_in_background
 from factcheck.config import Config
 
 log = logging.getLogger(__name__)
@@ -71,8 +71,11 @@ class JobQueue:
         self.tasks: dict[str, TaskWrapper] = {}
         self._recoveries: list[Callable[[JobQueue], int]] = []
 
-    def task(self, name: str, **options: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-        """Register ``fn`` as the job ``name``; it runs in an app context and commits at its end."""
+    def task(self, name: str, *, redone_if_lost: bool = False,
+             **options: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        """Register ``fn`` as the job ``name``; it runs in an app context and commits at its end.
+        ``redone_if_lost``: a sweep finds and redoes this job's work if its last commits are lost
+        in a database crash, so they need not wait for the disk (:func:`db.commit_without_waiting`)."""
 
         def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
             app = self.app
@@ -80,6 +83,8 @@ class JobQueue:
             def run(*args: Any) -> Any:
                 _background_priority()
                 with app.app_context():
+                    if redone_if_lost:
+                        db.commit_without_waiting()
                     try:
                         result = fn(*args)
                         db.commit()
@@ -231,24 +236,19 @@ class JobQueue:
             return f"error: {type(exc).__name__}"
 
 
-BACKGROUND_NICENESS = 10
 _niced = threading.local()
 
 
 def _background_priority() -> None:
-    """Lower the priority of the thread running jobs, once: beside a web server (``factcheck
-    serve``) the people waiting on a page get the CPU before a capture or an index update.
-    (Linux gives each thread its own priority; elsewhere, or when not allowed, nothing changes.)"""
+    """Run the thread running jobs behind the web's requests, once (:mod:`factcheck.background`):
+    beside a web server (``factcheck serve``) the people waiting on a page get the CPU before a
+    capture or an index update."""
     if getattr(_niced, "done", False):
         return
     _niced.done = True
     if threading.current_thread() is threading.main_thread():
         return  # jobs run in the caller's thread (tests, one-off commands): leave it be
-    try:
-        current = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), max(current, BACKGROUND_NICENESS))
-    except (OSError, AttributeError):
-        pass
+    run_in_background()
 
 
 def get_queue() -> JobQueue:

@@ -18,6 +18,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
 from factcheck.archive.extract import Extracted, extract_html
+from factcheck.background import run_in_background
 
 log = logging.getLogger(__name__)
 _lock = threading.Lock()
@@ -81,7 +82,6 @@ def shutdown() -> None:
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-BACKGROUND_NICENESS = 10
 PARENT_CHECK_SECONDS = 1.0
 
 
@@ -106,7 +106,4 @@ def _exit_with_parent(parent: int) -> None:
 
 def _yield_to_requests() -> None:
     """Extraction is background work: on a busy machine, people's requests get the CPU first."""
-    try:
-        os.nice(BACKGROUND_NICENESS)
-    except OSError:  # not allowed here: run at the normal priority
-        pass
+    run_in_background()
