@@ -17,6 +17,7 @@ from flask.cli import FlaskGroup, with_appcontext
 from factcheck import db
 from factcheck.config import current_config
 from factcheck.jobs import BackgroundWorker, QueueWatch, get_queue
+from factcheck.web import hand_over_often
 
 
 def main() -> None:
@@ -68,6 +69,7 @@ def serve(host: str, port: int, threads: int, workers: int) -> None:
     # _get_current_object as the way; mypy does not see it on the proxy's type.)
     app: Any = current_app._get_current_object()  # type: ignore[attr-defined]  # noqa: SLF001
     signal.signal(signal.SIGTERM, _exit_on_signal)
+    hand_over_often()  # the web's threads and the jobs' share one interpreter
     worker = BackgroundWorker(get_queue(), workers) if workers else None
     if worker is not None:
         _recover_jobs()

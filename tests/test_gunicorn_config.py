@@ -1,4 +1,5 @@
-"""The web tier's gunicorn settings (``--config python:factcheck.gunicorn_config``) reach its processes."""
+"""The web tier's settings reach its processes: each gunicorn process (``--config
+python:factcheck.gunicorn_config``) and ``factcheck serve``."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from factcheck import gunicorn_config
+from factcheck.web import SWITCH_INTERVAL
 from tests.deployment import GUNICORN, free_port, wait_for
 
 APP = "import sys\n\ndef app(environ, start_response):\n    start_response('200 OK', [])\n" \
@@ -30,8 +31,8 @@ def test_each_web_process_hands_the_interpreter_over_every_millisecond(tmp_path:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as answer:  # noqa: S310 - loopback
                 return str(answer.read().decode())
 
-        assert float(wait_for(interval, 20, 0.1, what="gunicorn")) == gunicorn_config.SWITCH_INTERVAL
-        assert sys.getswitchinterval() != gunicorn_config.SWITCH_INTERVAL  # this process is not changed
+        assert float(wait_for(interval, 20, 0.1, what="gunicorn")) == SWITCH_INTERVAL
+        assert sys.getswitchinterval() != SWITCH_INTERVAL  # this process is not changed
     finally:
         server.terminate()
         server.wait(timeout=10)
@@ -40,3 +41,24 @@ def test_each_web_process_hands_the_interpreter_over_every_millisecond(tmp_path:
 def test_the_readme_command_loads_the_settings() -> None:
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     assert "gunicorn --config python:factcheck.gunicorn_config " in readme
+
+
+def test_the_embedded_server_hands_the_interpreter_over_every_millisecond(app, monkeypatch) -> None:
+    """``factcheck serve`` runs the web's threads and the jobs' in one interpreter: it shortens
+    the hand-over as each gunicorn process does."""
+    import signal
+
+    import waitress
+
+    from factcheck.cli import serve
+
+    seen: list[float] = []
+    monkeypatch.setattr(waitress, "serve", lambda *_args, **_kwargs: seen.append(sys.getswitchinterval()))
+    before, on_term = sys.getswitchinterval(), signal.getsignal(signal.SIGTERM)
+    try:
+        result = app.test_cli_runner().invoke(serve, ["--workers", "0"])
+    finally:
+        sys.setswitchinterval(before)
+        signal.signal(signal.SIGTERM, on_term)
+    assert result.exit_code == 0, result.output
+    assert seen == [SWITCH_INTERVAL]
