@@ -33,6 +33,7 @@ DEFAULT_BUSY_TIMEOUT = 5.0  # seconds a write waits for SQLite's lock before the
 WRITE_LOCK_OPTION = "factcheck_write_lock"
 _PENDING = "factcheck.after_commit"
 _SESSION = "factcheck_db_session"  # the app context's session, kept on flask.g
+_NO_WAIT = "factcheck.commit_without_waiting"
 log = logging.getLogger(__name__)
 
 
@@ -156,6 +157,7 @@ class Database:
         self.session_factory = sessionmaker(self.engine, expire_on_commit=False)
         event.listen(self.session_factory, "after_commit", _run_after_commit)
         event.listen(self.session_factory, "after_soft_rollback", _forget_after_commit)
+        event.listen(self.session_factory, "after_begin", _commit_mode)
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -209,6 +211,23 @@ def rollback_quietly() -> None:
         rollback()
     except Exception:  # noqa: BLE001 - the original failure is what gets reported
         log.debug("rollback after a database failure failed too", exc_info=True)
+
+
+def commit_without_waiting() -> None:
+    """Let the current app context's commits on PostgreSQL return before the disk has them
+    (``synchronous_commit`` off, transaction by transaction; SQLite's WAL never waits for it).
+
+    For background work that a sweep redoes: captures, index updates, image prints. Under load
+    every commit queues for the same write-ahead-log flush, and the web's requests, whose
+    commits must wait for the disk (what a volunteer was told is filed stays filed), queued
+    behind the jobs' (issue 14). A database crash can lose the last fraction of a second of
+    these commits, never a request's, and the work they recorded is done again."""
+    session().info[_NO_WAIT] = True
+
+
+def _commit_mode(begun: Session, _transaction: Any, connection: Any) -> None:
+    if begun.info.get(_NO_WAIT) and connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
 
 
 def after_commit(callback: Callable[[], None]) -> None:

@@ -22,7 +22,7 @@ def register(queue: JobQueue, config: Config, archive: Archive) -> None:
     extract_pool.configure(config.extract_processes)
 
     # Evidence first: captures run before index updates waiting in the same queue.
-    @queue.task(CAPTURE_JOB, priority=10)
+    @queue.task(CAPTURE_JOB, priority=10, redone_if_lost=True)  # the sweep below
     def capture_snapshot(snapshot_id: int) -> None:
         capture(snapshot_id, policy, archive)
 

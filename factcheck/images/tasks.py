@@ -28,11 +28,11 @@ def register(queue: JobQueue, config: Config) -> None:
     policy = FetchPolicy.from_config(config)
     max_bytes = min(config.fetch_max_bytes, config.screenshot_max_bytes)
 
-    @queue.task(HASH_JOB, retries=3, retry_delay=5, priority=5)
+    @queue.task(HASH_JOB, retries=3, retry_delay=5, priority=5, redone_if_lost=True)  # the sweep below
     def hash_image(image_id: int) -> None:
         operations.hash_image(image_id)
 
-    @queue.task(OCR_JOB, retries=2, retry_delay=30)
+    @queue.task(OCR_JOB, retries=2, retry_delay=30, redone_if_lost=True)
     def read_image(image_id: int) -> None:
         operations.read_image(image_id)
 

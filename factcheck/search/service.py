@@ -114,7 +114,7 @@ def init_app(app: Flask, queue: JobQueue) -> None:
     app.extensions[EXTENSION_KEY] = {"index": None, "lock": threading.Lock(), "sync_requests": requests}
     factory = db.database_of(app).session_factory
 
-    @queue.task(SYNC_JOB, retries=3, retry_delay=5)
+    @queue.task(SYNC_JOB, retries=3, retry_delay=5, redone_if_lost=True)  # the outbox keeps its requests
     def sync() -> None:
         requests.started()
         db.rollback()
