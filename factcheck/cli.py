@@ -15,6 +15,7 @@ from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from factcheck import db
+from factcheck.background import run_process_in_background
 from factcheck.config import current_config
 from factcheck.jobs import BackgroundWorker, QueueWatch, get_queue
 from factcheck.web import hand_over_often
@@ -95,6 +96,7 @@ def serve(host: str, port: int, threads: int, workers: int) -> None:
 @with_appcontext
 def worker(workers: int) -> None:
     """Run job workers only (scale-out: any number of these, on any host)."""
+    run_process_in_background()
     _recover_jobs()
     watch = QueueWatch(get_queue())
     watch.start()

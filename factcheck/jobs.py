@@ -24,7 +24,7 @@ from huey.exceptions import RetryTask
 from huey.storage import SqliteStorage
 
 from factcheck import db
-from factcheck.background import run_in_background
+from factcheck.background import job_turn, run_in_background
 from factcheck.config import Config
 
 log = logging.getLogger(__name__)
@@ -82,7 +82,7 @@ class JobQueue:
 
             def run(*args: Any) -> Any:
                 _background_priority()
-                with app.app_context():
+                with job_turn(), app.app_context():
                     if redone_if_lost:
                         db.commit_without_waiting()
                     try:

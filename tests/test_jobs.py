@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -84,3 +85,90 @@ def test_jobs_beside_the_web_run_at_the_lowest_priority(app: Any) -> None:
     finally:
         worker.stop()
     assert priorities == [NICENESS]
+
+
+def test_jobs_take_turns_and_let_the_next_in_while_they_wait() -> None:
+    """One job of a process runs at a time; one waiting (on the network, another process) lets
+    the next run meanwhile; a job run inside another in the same thread shares its turn."""
+    from factcheck.background import job_turn, waiting
+
+    events: list[str] = []
+    first_waits, second_done = threading.Event(), threading.Event()
+
+    def first() -> None:
+        with job_turn():
+            events.append("first runs")
+            with waiting():
+                first_waits.set()
+                assert second_done.wait(10), "the second job did not run while the first waited"
+            events.append("first runs again")
+
+    def second() -> None:
+        assert first_waits.wait(10)
+        with job_turn():
+            events.append("second runs")
+            with job_turn():  # a job run inline by this one (an immediate queue)
+                events.append("second's inner job runs")
+        second_done.set()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(20)
+    assert events == ["first runs", "second runs", "second's inner job runs", "first runs again"]
+
+
+def test_a_job_waits_for_the_turn_while_another_runs() -> None:
+    from factcheck.background import job_turn
+
+    inside = threading.Event()
+    release = threading.Event()
+    order: list[str] = []
+
+    def holder() -> None:
+        with job_turn():
+            inside.set()
+            release.wait(10)
+            order.append("holder done")
+
+    def other() -> None:
+        with job_turn():
+            order.append("other runs")
+
+    first = threading.Thread(target=holder)
+    first.start()
+    assert inside.wait(10)
+    second = threading.Thread(target=other)
+    second.start()
+    second.join(0.3)
+    assert second.is_alive() and order == []  # it waits for the turn
+    release.set()
+    first.join(10)
+    second.join(10)
+    assert order == ["holder done", "other runs"]
+
+
+PROCESS_PRIORITY = """
+import os
+from pathlib import Path
+from factcheck.background import run_process_in_background
+run_process_in_background()
+print(os.getpriority(os.PRIO_PROCESS, 0), Path("/proc/self/autogroup").read_text().split()[-1])
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/autogroup").exists(), reason="no autogroup scheduling here")
+@pytest.mark.parametrize("own_session", [True, False])
+def test_a_worker_process_lowers_its_own_cpu_group_only(own_session: bool) -> None:
+    """A worker leading its own session (as a supervisor starts it) has a CPU group of its own,
+    which shares the CPU equally with the web's whatever its threads' priorities: it lowers the
+    group. In a session shared with others (a terminal's) it leaves the group be."""
+    import subprocess
+
+    done = subprocess.run([sys.executable, "-c", PROCESS_PRIORITY], capture_output=True, text=True, timeout=60,
+                          start_new_session=own_session, cwd=Path(__file__).resolve().parents[1], check=True)
+    priority, group_nice = done.stdout.split()
+    assert int(priority) == NICENESS
+    mine = Path("/proc/self/autogroup").read_text().split()[-1]
+    assert group_nice == (str(NICENESS) if own_session else mine)

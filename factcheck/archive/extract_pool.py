@@ -18,7 +18,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
 from factcheck.archive.extract import Extracted, extract_html
-from factcheck.background import run_in_background
+from factcheck.background import run_in_background, waiting
 
 log = logging.getLogger(__name__)
 _lock = threading.Lock()
@@ -58,7 +58,8 @@ def extract(body: bytes, url: str, declared_charset: str | None) -> Extracted:
     pool = _get_pool()
     if pool is not None:
         try:
-            return pool.submit(extract_html, body, url=url, declared_charset=declared_charset).result()
+            with waiting():  # the extraction runs in its process meanwhile
+                return pool.submit(extract_html, body, url=url, declared_charset=declared_charset).result()
         except BrokenProcessPool:
             log.warning("the extraction processes died; extracting in the worker thread from now on")
             with _lock:

@@ -39,6 +39,7 @@ from factcheck.archive.guard import (
     is_localhost_name,
     parse_ip_literal,
 )
+from factcheck.background import waiting
 
 if TYPE_CHECKING:
     from factcheck.config import Config
@@ -352,7 +353,7 @@ def fetch(url: str, policy: FetchPolicy, *, resolve: Resolver | None = None) -> 
     archivable response comes back. ``resolve`` replaces :func:`socket.getaddrinfo` (tests)."""
     deadline = _Deadline(policy.timeout)
     try:
-        with _Fetch(url, policy, deadline, resolve or socket.getaddrinfo) as attempt:
+        with waiting(), _Fetch(url, policy, deadline, resolve or socket.getaddrinfo) as attempt:
             return attempt.run()
     finally:
         deadline.close()

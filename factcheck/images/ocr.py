@@ -19,6 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageOps
 
+from factcheck.background import waiting
+
 LANGUAGES = ("hin", "eng")
 OCR_SIDE = 2400  # longer side past which an image is reduced before reading
 MIN_SIDE_FOR_OCR = 600  # without measurable lines, shorter images are enlarged to this
@@ -135,7 +137,8 @@ def read_words(page: Image.Image, lang: str) -> list[Word]:
     """One Tesseract pass: the words it reads, with their boxes and confidences."""
     import pytesseract
 
-    data = pytesseract.image_to_data(page, lang=lang, timeout=TIMEOUT, output_type=pytesseract.Output.DICT)
+    with waiting():  # Tesseract runs in its own process
+        data = pytesseract.image_to_data(page, lang=lang, timeout=TIMEOUT, output_type=pytesseract.Output.DICT)
     words = []
     for i, text in enumerate(data["text"]):
         text = unicodedata.normalize("NFC", JOINERS.sub("", text)).strip()
