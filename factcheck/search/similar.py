@@ -179,9 +179,26 @@ class _Counts:
                 self._known.clear()
             found = self.base.frequency(word, leaves) if self.base is not None else 0
             for segment in self._new:
-                found += leaves[segment].doc_frequency("body", word)
+                found += _in_segment(segment, leaves[segment], word)
             self._known[word] = found
         return found
+
+
+def _in_segment(segment: str, leaf: IndexReader, word: str) -> int:
+    """``word``'s count in one segment, kept for the segment's life: a merge starts a new chain
+    of sets, and then only the merged segment is read again, not every segment."""
+    known = _SEGMENT_WORDS.get(segment)
+    if known is None:
+        with _COUNTS_LOCK:
+            known = _SEGMENT_WORDS.setdefault(segment, {})
+            while len(_SEGMENT_WORDS) > _SEGMENTS_KEPT:  # merged-away segments go first
+                _SEGMENT_WORDS.pop(next(iter(_SEGMENT_WORDS)), None)
+    found = known.get(word)
+    if found is None:
+        if len(known) > _WORDS_KEPT:
+            known.clear()
+        found = known[word] = leaf.doc_frequency("body", word)
+    return found
 
 
 def _segment_id(leaf: IndexReader) -> str | None:
@@ -208,5 +225,8 @@ def _counts_for(segments: tuple[str, ...]) -> _Counts:
 _COUNTS: dict[frozenset[str], _Counts] = {}
 _COUNTS_LOCK = threading.Lock()
 _SETS_KEPT = 16
+# Segment id -> its words' counts, oldest first; a few dozen covers every live segment.
+_SEGMENT_WORDS: dict[str, dict[str, int]] = {}
+_SEGMENTS_KEPT = 64
 _CHAIN = 32
 _WORDS_KEPT = 200_000
