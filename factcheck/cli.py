@@ -18,6 +18,7 @@ from factcheck import db
 from factcheck.background import run_process_in_background
 from factcheck.config import current_config
 from factcheck.jobs import BackgroundWorker, QueueWatch, get_queue
+from factcheck.search.service import warm_up
 from factcheck.web import hand_over_often
 
 
@@ -71,6 +72,7 @@ def serve(host: str, port: int, threads: int, workers: int) -> None:
     app: Any = current_app._get_current_object()  # type: ignore[attr-defined]  # noqa: SLF001
     signal.signal(signal.SIGTERM, _exit_on_signal)
     hand_over_often()  # the web's threads and the jobs' share one interpreter
+    warm_up()  # the index's caches, read once before the first requests
     worker = BackgroundWorker(get_queue(), workers) if workers else None
     if worker is not None:
         _recover_jobs()

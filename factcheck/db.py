@@ -34,6 +34,7 @@ WRITE_LOCK_OPTION = "factcheck_write_lock"
 _PENDING = "factcheck.after_commit"
 _SESSION = "factcheck_db_session"  # the app context's session, kept on flask.g
 _NO_WAIT = "factcheck.commit_without_waiting"
+POOL_SIZE = 8  # PostgreSQL connections each process keeps open (and at most as many more at once)
 log = logging.getLogger(__name__)
 
 
@@ -73,7 +74,10 @@ def make_engine(url: str, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> Engi
     """Create an engine. SQLite gets WAL, foreign keys, a busy timeout, and write transactions
     only where something is written (see :func:`_write_lock_on_first_write`)."""
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True, future=True)
+        # As many kept connections as a web process has threads (the README's gunicorn
+        # --threads 8): with SQLAlchemy's default of 5, the busy threads beyond five opened a
+        # connection (a new PostgreSQL backend) and closed it again on every request under load.
+        return create_engine(url, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_SIZE, future=True)
 
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": busy_timeout})
 
@@ -179,6 +183,25 @@ def database_of(app: Any) -> Database:
     """The :class:`Database` of ``app``, where no app context is needed (while the app is built)."""
     database: Database = app.extensions[EXTENSION_KEY]
     return database
+
+
+def open_connections(app: Any) -> int:
+    """Open the connections a web process keeps (PostgreSQL) before its first request, each
+    having read the tables every request reads, so the first requests after a start do not
+    each wait for a new server process; return how many were opened."""
+    engine = database_of(app).engine
+    if engine.dialect.name == "sqlite":
+        return 0  # a file: nothing to start
+    connections = [engine.connect() for _ in range(POOL_SIZE)]
+    try:
+        for connection in connections:
+            for table in ("users", "api_tokens", "claims", "sources", "snapshots", "events"):
+                connection.exec_driver_sql(f"SELECT 1 FROM {table} LIMIT 1")  # noqa: S608 - fixed names
+            connection.rollback()
+    finally:
+        for connection in connections:
+            connection.close()
+    return len(connections)
 
 
 def session() -> Session:

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -62,3 +63,35 @@ def test_the_embedded_server_hands_the_interpreter_over_every_millisecond(app, m
         signal.signal(signal.SIGTERM, on_term)
     assert result.exit_code == 0, result.output
     assert seen == [SWITCH_INTERVAL]
+
+
+def test_each_web_process_opens_its_connections_and_warms_the_index_before_serving(app, make_claim,
+                                                                                  monkeypatch) -> None:
+    """Before its first request a web process holds its database connections open (PostgreSQL)
+    and has looked up what is like its newest claims (the index's caches are read once there,
+    not by each of the first requests)."""
+    from types import SimpleNamespace
+
+    from factcheck import db, gunicorn_config
+    from factcheck.search import service
+    from factcheck.search.engine import SearchIndex
+
+    texts = [f"warm rumour number {n} about the flooded bridge" for n in range(3)]
+    for text_ in texts:
+        make_claim(text_)
+    looked_up: list[str] = []
+    similar = SearchIndex.similar
+
+    def counted(index: SearchIndex, text_: str, *args: Any, **kwargs: Any) -> Any:
+        looked_up.append(text_)
+        return similar(index, text_, *args, **kwargs)
+
+    monkeypatch.setattr(SearchIndex, "similar", counted)
+    engine = db.database_of(app).engine
+    engine.dispose()
+    gunicorn_config.post_worker_init(SimpleNamespace(wsgi=app))
+    assert sorted(looked_up) == sorted(texts)
+    if engine.dialect.name == "postgresql":
+        assert engine.pool.checkedin() == db.POOL_SIZE
+    with app.app_context():
+        assert service.get_index().doc_count() >= 0  # the index stays usable

@@ -75,6 +75,17 @@ def _source(app: Flask) -> Callable[[], Iterable[dict[str, Any]]]:
     return documents
 
 
+def warm_up(sample: int = 20) -> None:
+    """Open the index and look up what is like a few of its claims, before a web process's first
+    request: the word counts and segment statistics every lookup needs are then read once here,
+    not by each of the first requests at once (in an app context)."""
+    texts = db.session().scalars(select(Claim.text).order_by(Claim.id.desc()).limit(sample)).all()
+    db.rollback()
+    index = get_index()
+    for text in texts:
+        index.similar(text)
+
+
 def viewer_of(user: Any) -> Viewer:
     """The search viewer for the current user (anonymous visitors included)."""
     if not getattr(user, "is_authenticated", False):
