@@ -4,7 +4,7 @@ gunicorn, two `factcheck worker`s), each started from the README's commands on l
 
 Run on demand (bounded: --seconds of load, at most --max-filings claims, loopback only):
     .venv/bin/python bench/load.py [--deployment both|embedded|scale-out] [--clients 50] [--seconds 60]
-        [--filings 50] [--searches 25] [--reads 25]
+        [--filings 50] [--searches 25] [--reads 25] [--closed]
 
 Each client sends at a steady pace (an open loop: a slow answer does not lower the offered load,
 and the time it waited counts in its latency). Afterwards it checks that every accepted claim is in
@@ -45,6 +45,8 @@ def main() -> None:
     parser.add_argument("--filings", type=float, default=50.0, help="offered filings per second")
     parser.add_argument("--searches", type=float, default=25.0, help="offered searches per second")
     parser.add_argument("--reads", type=float, default=25.0, help="offered claim reads per second")
+    parser.add_argument("--closed", action="store_true",
+                        help="each client sends as soon as it is answered (the rates then only split the clients)")
     parser.add_argument("--max-filings", type=int, default=5000)
     parser.add_argument("--web-processes", type=int, default=3, help="gunicorn processes (scale-out)")
     parser.add_argument("--seed-claims", type=int, default=5000, help="claims filed and indexed before the load")
@@ -57,7 +59,8 @@ def main() -> None:
     print(f"claims: {'LIAR statements from ' + str(args.corpus) if seeded else 'made-up texts (no corpus)'}; "
           f"{args.seed_claims} indexed before the load")
     plan = load.Plan(texts=tuple(filed), clients=args.clients, seconds=args.seconds, filings_per_s=args.filings,
-                     searches_per_s=args.searches, reads_per_s=args.reads, max_filings=args.max_filings)
+                     searches_per_s=args.searches, reads_per_s=args.reads, max_filings=args.max_filings,
+                     closed=args.closed)
     kinds = ["embedded", "scale-out"] if args.deployment == "both" else [args.deployment]
     failed = False
     with tempfile.TemporaryDirectory(prefix="factcheck-load-") as folder, PageServer() as pages:
@@ -72,8 +75,9 @@ def main() -> None:
             with start(Path(folder) / kind, pages, **options) as deployment:  # type: ignore[operator]
                 result = load.run(deployment, pages, plan)
                 verdict = load.verify(deployment, result)
-            print(f"{kind}: {args.clients} clients, {args.seconds:.0f} s, offered {args.filings:g} filings/s, "
-                  f"{args.searches:g} searches/s, {args.reads:g} reads/s")
+            offered = ("each as fast as answered" if args.closed else
+                       f"offered {args.filings:g} filings/s, {args.searches:g} searches/s, {args.reads:g} reads/s")
+            print(f"{kind}: {args.clients} clients, {args.seconds:.0f} s, {offered}")
             print(load.summary(result, verdict))
             for error in result.errors[:5]:
                 print("   ", error)

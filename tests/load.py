@@ -2,8 +2,9 @@
 
 Clients file claims with a link (through the JSON API, with a token), search, and read claims,
 each at a steady pace (an open loop: a slow answer does not slow the offered load down, and its
-wait counts in its latency). Afterwards :func:`verify` checks that every accepted claim is in the
-database, every link has a snapshot that was captured, and every claim is found by search.
+wait counts in its latency), or each as fast as it is answered (``Plan.closed``). Afterwards
+:func:`verify` checks that every accepted claim is in the database, every link has a snapshot
+that was captured, and every claim is found by search.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ class Plan:
     max_filings: int = 10_000
     timeout: float = 30.0
     texts: tuple[str, ...] = ()  # real claims to file (each gets the run's words); made up when empty
+    closed: bool = False  # each client sends its next request as soon as the last is answered (no pace)
 
 
 @dataclass
@@ -98,6 +100,8 @@ def _client(deployment: Deployment, pages: PageServer, plan: Plan, result: Resul
     due = time.monotonic() + chance.uniform(0, 1 / rate)
     while True:
         now = time.monotonic()
+        if plan.closed:
+            due = now  # no pace: the next request as soon as the last is answered
         if due > stop_at:
             break
         if due > now:
@@ -148,8 +152,9 @@ def run(deployment: Deployment, pages: PageServer, plan: Plan, run_name: str | N
     total_rate = plan.filings_per_s + plan.searches_per_s + plan.reads_per_s
     kinds = []
     for kind, rate in ((FILE, plan.filings_per_s), (SEARCH, plan.searches_per_s), (READ, plan.reads_per_s)):
-        share = max(1, round(plan.clients * rate / total_rate)) if rate else 0
-        kinds += [(kind, rate / share)] * share
+        if rate:
+            share = max(1, round(plan.clients * rate / total_rate))
+            kinds += [(kind, rate / share)] * share
     started = time.monotonic()
     stop_at = started + plan.seconds
     threads = [threading.Thread(target=_client, args=(deployment, pages, plan, result, kind, rate, counter,
