@@ -156,37 +156,30 @@ class _Idf:
 
 
 class _Counts:
-    """Each word's document count over a set of segments, as it is asked for: the count over
-    ``base``'s segments (an earlier set, all of them in this one) plus this set's new ones.
+    """Each word's document count over one set of segments, summed the first time it is asked
+    for from each segment's own counts (kept for the segment's life, :func:`_in_segment`).
 
-    A segment never changes once written (deletions leave its frequencies as they are), and an
-    index update only adds a segment: so every web thread, and every reader opened after each
-    of the updates that come many times a second under load, counts a word once, in the new
-    segment only, instead of summing every segment again. A merge starts a new chain."""
+    Every web thread opens its own reader after each index update (several a second under
+    load); readers on the same segments share these counts, and after an update a word costs one
+    lookup in the new segment and a sum of the others' kept counts (issue 14)."""
 
-    def __init__(self, segments: tuple[str, ...], base: _Counts | None) -> None:
-        self.segments = frozenset(segments)
-        self.base = base
-        self.depth: int = base.depth + 1 if base is not None else 0
-        self._new = [s for s in segments if base is None or s not in base.segments]
+    def __init__(self, segments: tuple[str, ...]) -> None:
+        self.segments = segments
         self._known: dict[str, int] = {}
 
     def frequency(self, word: str, leaves: dict[str, IndexReader]) -> int:
-        """The documents with ``word`` in these segments (``leaves``: readers for at least them)."""
+        """The documents with ``word`` in these segments (``leaves``: their readers by id)."""
         found = self._known.get(word)
         if found is None:
             if len(self._known) > _WORDS_KEPT:
                 self._known.clear()
-            found = self.base.frequency(word, leaves) if self.base is not None else 0
-            for segment in self._new:
-                found += _in_segment(segment, leaves[segment], word)
-            self._known[word] = found
+            found = self._known[word] = sum(_in_segment(segment, leaves[segment], word) for segment in self.segments)
         return found
 
 
 def _in_segment(segment: str, leaf: IndexReader, word: str) -> int:
-    """``word``'s count in one segment, kept for the segment's life: a merge starts a new chain
-    of sets, and then only the merged segment is read again, not every segment."""
+    """``word``'s count in one segment, kept for the segment's life (a segment never changes once
+    written; deletions leave its counts as they are)."""
     known = _SEGMENT_WORDS.get(segment)
     if known is None:
         with _COUNTS_LOCK:
@@ -207,15 +200,12 @@ def _segment_id(leaf: IndexReader) -> str | None:
 
 
 def _counts_for(segments: tuple[str, ...]) -> _Counts:
-    """The counts for ``segments``, kept per process: continued from the latest kept set that
-    they contain, if any (at most ``_CHAIN`` deep), or started afresh."""
+    """The counts for ``segments``, kept per process for the latest few sets."""
     key = frozenset(segments)
     with _COUNTS_LOCK:
         counts = _COUNTS.get(key)
         if counts is None:
-            base = next((kept for kept in reversed(_COUNTS.values())
-                         if kept.segments <= key and kept.depth < _CHAIN), None)
-            counts = _COUNTS[key] = _Counts(segments, base)
+            counts = _COUNTS[key] = _Counts(segments)
             while len(_COUNTS) > _SETS_KEPT:
                 _COUNTS.pop(next(iter(_COUNTS)))
         return counts
@@ -224,9 +214,8 @@ def _counts_for(segments: tuple[str, ...]) -> _Counts:
 # Segment sets -> their counts, oldest first. Readers of one index generation share them.
 _COUNTS: dict[frozenset[str], _Counts] = {}
 _COUNTS_LOCK = threading.Lock()
-_SETS_KEPT = 16
+_SETS_KEPT = 8
 # Segment id -> its words' counts, oldest first; a few dozen covers every live segment.
 _SEGMENT_WORDS: dict[str, dict[str, int]] = {}
 _SEGMENTS_KEPT = 64
-_CHAIN = 32
 _WORDS_KEPT = 200_000
