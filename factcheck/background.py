@@ -27,10 +27,10 @@ from pathlib import Path
 NICENESS = 19
 
 
-def run_in_background(thread_id: int | None = None) -> None:
-    """Lower a thread's priority (``thread_id``, a native id; the calling thread if None) to the
-    lowest; where that is not possible, it runs as it is."""
-    tid = threading.get_native_id() if thread_id is None else thread_id
+def run_in_background() -> None:
+    """Lower the calling thread's priority to the lowest; where that is not possible, it runs as
+    it is."""
+    tid = threading.get_native_id()
     try:
         os.setpriority(os.PRIO_PROCESS, tid, max(os.getpriority(os.PRIO_PROCESS, tid), NICENESS))
     except (OSError, AttributeError):

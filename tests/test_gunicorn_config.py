@@ -73,7 +73,6 @@ def test_each_web_process_opens_its_connections_and_warms_the_index_before_servi
     from types import SimpleNamespace
 
     from factcheck import db, gunicorn_config
-    from factcheck.search import service
     from factcheck.search.engine import SearchIndex
 
     texts = [f"warm rumour number {n} about the flooded bridge" for n in range(3)]
@@ -93,5 +92,3 @@ def test_each_web_process_opens_its_connections_and_warms_the_index_before_servi
     assert sorted(looked_up) == sorted(texts)
     if engine.dialect.name == "postgresql":
         assert engine.pool.checkedin() == db.POOL_SIZE
-    with app.app_context():
-        assert service.get_index().doc_count() >= 0  # the index stays usable
