@@ -377,6 +377,27 @@ def make_claim(app: Any, make_user: Callable[..., User]) -> Callable[..., Any]:
     return build
 
 
+@contextmanager
+def recorded_statements(app: Any) -> Iterator[list[str]]:
+    """The SQL statements ``app`` sends inside the block, in order: each is a round trip to the
+    database, which a busy desk waits on."""
+    from sqlalchemy import event
+
+    statements: list[str] = []
+    engine = app.extensions[db.EXTENSION_KEY].engine
+    listener = lambda *args: statements.append(args[2])  # noqa: E731 - (conn, cursor, statement, …)
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+
+
+def tables_read(statements: list[str]) -> list[str]:
+    """The first table each SELECT among ``statements`` reads."""
+    return [s.split("FROM", 1)[1].split()[0] for s in statements if s.lstrip().upper().startswith("SELECT")]
+
+
 # -- mail --------------------------------------------------------------------------------------
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.conftest import recorded_statements, tables_read
 from tests.images import image_bytes, noisy_png
 
 
@@ -262,22 +263,12 @@ def test_filing_asks_the_database_only_what_it_needs(app, api):
     """Each statement is a round trip to PostgreSQL, where a busy desk waits on every one: the
     token's person comes with the token, and a new claim's tags and screenshot are known to be
     none without asking."""
-    from sqlalchemy import event
-
-    from factcheck import db
-
     api.get("/api/claims?per_page=1")  # whatever runs once per process is done
-    statements: list[str] = []
-    engine = app.extensions[db.EXTENSION_KEY].engine
-    listener = lambda *args: statements.append(args[2])  # noqa: E731 - (conn, cursor, statement, …)
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
+    with recorded_statements(app) as statements:
         response = api.post("/api/claims", json={"text": "the bridge fell down", "urls": ["https://example.com/a"],
                                                  "platform": "whatsapp"})
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
     assert response.status_code == 201, response.json
-    reads = [s.split("FROM", 1)[1].split()[0] for s in statements if s.lstrip().upper().startswith("SELECT")]
+    reads = tables_read(statements)
     assert reads.count("api_tokens") == 1
     assert "users" not in reads  # loaded with the token
     assert "claim_tags" not in reads and "screenshots" not in reads

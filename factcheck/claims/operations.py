@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from factcheck import db
 from factcheck.accounts.models import Role, User
@@ -175,7 +175,8 @@ def get_claim(actor: User, claim_id: int) -> Claim:
     claim = db.session().scalar(
         visible_claims(actor)
         .where(Claim.id == claim_id)
-        .options(selectinload(Claim.sources), selectinload(Claim.screenshot))
+        # Its one screenshot and one rebuttal in the same query: every detail view reads both.
+        .options(selectinload(Claim.sources), joinedload(Claim.screenshot), joinedload(Claim.rebuttal))
     )
     if claim is None:
         raise NotFound(_("There is no claim #%(id)s, or you may not see it.", id=claim_id))

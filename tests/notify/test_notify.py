@@ -15,6 +15,7 @@ from factcheck.audit import Event
 from factcheck.claims.models import Claim
 from factcheck.notify import operations
 from factcheck.notify.models import Follow, Kind, Match, Notification
+from tests.conftest import recorded_statements, tables_read
 
 
 def unread_badge(page: str) -> str | None:
@@ -228,6 +229,28 @@ def test_a_similar_text_seen_at_filing_stays_on_the_claim_page(app, make_user, m
     desk_panel = browser(desk["reviewer"]).get(f"/claims/{mine.id}").get_data(as_text=True)
     desk_panel = desk_panel.split('id="seen-at-filing"')[1].split("</section>")[0]
     assert earlier_words in desk_panel and debunked_words in desk_panel  # reviewers read both
+
+
+def test_a_claim_read_loads_its_matches_together_not_one_by_one(
+        app, make_user, make_claim, approved, move, run_jobs, api_client, desk):
+    """A claim page is read far more often than filed: the claims it matched and their
+    rebuttals come in one query each, not two more round trips per match."""
+    words = "All banks will stay shut for ten days from Monday, says an RBI order. Forward to everyone"
+    debunked = approved(by=make_user("volunteer"), text=words)
+    move(debunked.id, "published")
+    for n in range(3):
+        make_claim(f"{words} {n}", by=make_user("volunteer"))
+    run_jobs()
+    filer = make_user("volunteer")
+    mine = make_claim(f"Forwarded as received: {words}", by=filer)
+    run_jobs()
+    api = api_client(filer)
+    api.get(f"/api/claims/{mine.id}")  # whatever runs once per process is done
+    with recorded_statements(app) as statements:
+        seen = api.get(f"/api/claims/{mine.id}").json["seen_at_filing"]
+    assert len(seen) == 4 and sum(1 for m in seen if m["fact_check"]) == 1
+    reads = tables_read(statements)
+    assert reads.count("rebuttals") <= 1 and reads.count("claims") <= 3, reads
 
 
 def test_a_hoax_filed_after_its_debunk_gets_the_debunk_when_marked_a_duplicate(
