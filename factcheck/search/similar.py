@@ -182,16 +182,32 @@ def _in_segment(segment: str, leaf: IndexReader, word: str) -> int:
     written; deletions leave its counts as they are)."""
     known = _SEGMENT_WORDS.get(segment)
     if known is None:
+        # A small segment (an update's few documents) has all its words read at once: a filing
+        # asks for hundreds of words, nearly all absent from it, and each absent one would
+        # otherwise cost a lookup in every new segment (issue 14).
+        whole = _whole_lexicon(leaf) if leaf.doc_count_all() <= WHOLE_LEXICON_DOCS else None
         with _COUNTS_LOCK:
-            known = _SEGMENT_WORDS.setdefault(segment, {})
+            if whole is not None:
+                _WHOLE_SEGMENTS.add(segment)
+            known = _SEGMENT_WORDS.setdefault(segment, whole if whole is not None else {})
             while len(_SEGMENT_WORDS) > _SEGMENTS_KEPT:  # merged-away segments go first
-                _SEGMENT_WORDS.pop(next(iter(_SEGMENT_WORDS)), None)
+                _WHOLE_SEGMENTS.discard(gone := next(iter(_SEGMENT_WORDS)))
+                _SEGMENT_WORDS.pop(gone, None)
     found = known.get(word)
     if found is None:
+        if segment in _WHOLE_SEGMENTS:
+            return 0
         if len(known) > _WORDS_KEPT:
             known.clear()
         found = known[word] = leaf.doc_frequency("body", word)
     return found
+
+
+def _whole_lexicon(leaf: IndexReader) -> dict[str, int]:
+    """Every word of a segment's ``body`` field with its document count."""
+    if "body" not in leaf.indexed_field_names():
+        return {}
+    return {text.decode("utf-8"): int(info.doc_frequency()) for text, info in leaf.iter_field("body")}
 
 
 def _segment_id(leaf: IndexReader) -> str | None:
@@ -219,3 +235,6 @@ _SETS_KEPT = 8
 _SEGMENT_WORDS: dict[str, dict[str, int]] = {}
 _SEGMENTS_KEPT = 64
 _WORDS_KEPT = 200_000
+# Segments whose every word is in _SEGMENT_WORDS (a word absent there is absent from them).
+_WHOLE_SEGMENTS: set[str] = set()
+WHOLE_LEXICON_DOCS = 500  # documents in a segment read whole when first asked

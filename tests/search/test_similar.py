@@ -209,11 +209,15 @@ def test_similarity_is_symmetric_and_bounded() -> None:
     assert similarity([], a) == 0.0
 
 
-def test_word_frequencies_stay_right_across_commits_and_segments(tmp_path: Path) -> None:
+@pytest.mark.parametrize("whole_lexicon_docs", [0, similar.WHOLE_LEXICON_DOCS], ids=["word by word", "whole"])
+def test_word_frequencies_stay_right_across_commits_and_segments(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                 whole_lexicon_docs: int) -> None:
     """Frequencies are kept per segment across readers: after more commits (new segments, a
-    deletion) each word's count is still the whole index's, as Whoosh counts it."""
+    deletion) each word's count is still the whole index's, as Whoosh counts it, whether a
+    segment's words are looked up one by one (a large segment) or read whole (a small one)."""
     from factcheck.search.similar import _Idf
 
+    monkeypatch.setattr(similar, "WHOLE_LEXICON_DOCS", whole_lexicon_docs)
     ix = SearchIndex(tmp_path / "index")
     words = ["flood", "bank", "vaccine", "मोदी", "rumour"]
     for commit in range(4):
@@ -227,6 +231,28 @@ def test_word_frequencies_stay_right_across_commits_and_segments(tmp_path: Path)
         for word in [*words, "story", "nothing"]:
             assert idf.frequency(word) == reader.doc_frequency("body", word), (commit, word)
     assert len(reader.leaf_readers()) > 1  # several segments, each with its own kept frequencies
+    ix.close()
+
+
+def test_a_small_segment_answers_absent_words_without_asking_whoosh(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """A filing asks for hundreds of words, nearly all absent from an update's small segment:
+    once its words are read, an absent word costs no lookup in it."""
+    from whoosh.reading import SegmentReader
+
+    from factcheck.search.similar import _Idf
+
+    ix = SearchIndex(tmp_path / "index")
+    ix.update([claim(1, "flood in the city, banks closed")])
+    ix.update([claim(2, "vaccine rumour मोदी")])
+    asked: list[str] = []
+    lookup = SegmentReader.doc_frequency
+    monkeypatch.setattr(SegmentReader, "doc_frequency",
+                        lambda reader, field, word: asked.append(word) or lookup(reader, field, word))
+    idf = _Idf(ix._searcher())
+    unseen = [f"unseen{n}" for n in range(50)]
+    assert [idf.frequency(word) for word in ["flood", "मोदी", *unseen]] == [1, 1] + [0] * 50
+    assert asked == []
     ix.close()
 
 
