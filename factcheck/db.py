@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import sqlite3
+import threading
+import time
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -79,7 +83,8 @@ def make_engine(url: str, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> Engi
         # connection (a new PostgreSQL backend) and closed it again on every request under load.
         return create_engine(url, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_SIZE, future=True)
 
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": busy_timeout})
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": busy_timeout,
+                                              "factory": _writer_turns(busy_timeout)})
 
     @event.listens_for(engine, "connect")
     def _configure(dbapi_connection: Any, _record: Any) -> None:
@@ -112,7 +117,93 @@ def _write_lock_on_first_write(connection: Any, cursor: Any, statement: str, _pa
     wants_lock = first_word in _WRITING_STATEMENTS or (
         context is not None and context.execution_options.get(WRITE_LOCK_OPTION, False))
     if wants_lock:
-        cursor.execute("BEGIN IMMEDIATE")
+        if isinstance(dbapi_connection, _TakesTurnsToWrite):
+            dbapi_connection.begin_write()
+        else:
+            cursor.execute("BEGIN IMMEDIATE")
+
+
+class _WriteTurns:
+    """Whose turn it is to write, among the connections of one engine in this process: the
+    waiters go in the order they came, each as soon as the one before is done. A connection
+    dropped without ending its transaction (SQLite then releases its lock) passes the turn on."""
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition(threading.RLock())  # reentrant: see _dropped
+        self._holder: weakref.ref[Any] | None = None
+
+    def take(self, connection: Any, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds for the turn; whether ``connection`` got it."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while self._holder is not None and self._holder() is not None:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or not self._changed.wait(remaining):
+                    return False
+            self._holder = weakref.ref(connection, self._dropped)
+            return True
+
+    def give_back(self, connection: Any) -> None:
+        """End ``connection``'s turn, if it has it."""
+        with self._changed:
+            if self._holder is not None and self._holder() is connection:
+                self._holder = None
+                self._changed.notify()
+
+    def _dropped(self, reference: weakref.ref[Any]) -> None:
+        # Garbage collection may run this in a thread already inside ``take``: the lock is reentrant.
+        with self._changed:
+            if self._holder is reference:
+                self._holder = None
+                self._changed.notify()
+
+
+class _TakesTurnsToWrite(sqlite3.Connection):
+    """An SQLite connection whose write transactions take turns with the other connections of
+    its engine in this process (:class:`_WriteTurns`) before asking SQLite for its lock.
+
+    SQLite's busy handler polls for its lock with sleeps growing to 100 ms, so a writer that
+    has waited long retries rarely while newcomers retry at once: under load a filing waited
+    up to seconds behind the jobs' short writes (issue 14). Threads of one process (the web's
+    and ``factcheck serve``'s jobs) now queue and go in as soon as the writer before them is
+    done; other processes still meet SQLite's busy timeout. Waiting longer than that timeout
+    fails as SQLite would ("database is locked": the request answers 503)."""
+
+    turns: _WriteTurns
+    timeout: float
+
+    def begin_write(self) -> None:
+        """Wait for this engine's turn to write, then ``BEGIN IMMEDIATE``."""
+        if not self.turns.take(self, self.timeout):
+            raise sqlite3.OperationalError("database is locked (another thread kept writing)")
+        try:
+            self.execute("BEGIN IMMEDIATE")
+        except BaseException:
+            self.turns.give_back(self)
+            raise
+
+    def commit(self) -> None:
+        try:
+            super().commit()
+        finally:
+            self.turns.give_back(self)
+
+    def rollback(self) -> None:
+        try:
+            super().rollback()
+        finally:
+            self.turns.give_back(self)
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self.turns.give_back(self)
+
+
+def _writer_turns(timeout: float) -> type[_TakesTurnsToWrite]:
+    """A connection class whose write transactions take turns (one :class:`_WriteTurns` per engine)."""
+    return type("EngineConnection", (_TakesTurnsToWrite,), {"turns": _WriteTurns(), "timeout": timeout})
 
 
 _WRITING_STATEMENTS = frozenset({"INSERT", "UPDATE", "DELETE", "REPLACE", "SAVEPOINT", "CREATE", "DROP", "ALTER"})

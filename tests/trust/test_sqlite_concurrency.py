@@ -3,6 +3,7 @@ all succeed; a write that still cannot get the lock in time answers 503 with Ret
 
 from __future__ import annotations
 
+import gc
 import sqlite3
 import threading
 import time
@@ -144,3 +145,59 @@ def test_two_moves_at_once_do_not_both_win(config, make_user, make_claim):
         assert all(a[1] == b[0] for a, b in zip(chain, chain[1:], strict=False)), chain
         assert db.session().get(Claim, claim.id).status == chain[-1][1]
     close_app(app)
+
+
+# -- writers of one process take turns ------------------------------------------------------------
+
+
+def turn_taking_connection(path: str, connection_class: type) -> sqlite3.Connection:
+    return sqlite3.connect(path, isolation_level=None, check_same_thread=False, factory=connection_class)
+
+
+def test_writers_of_one_process_go_in_the_order_they_came(config):
+    """SQLite's busy handler lets a newcomer in before a writer that has waited long (it polls
+    with growing sleeps); the threads of one process queue instead, first come first served."""
+    path = config.database_url.removeprefix("sqlite:///")
+    connection_class = db._writer_turns(10.0)  # noqa: SLF001 - the engine's connection class
+    first = turn_taking_connection(path, connection_class)
+    first.begin_write()
+    order: list[int] = []
+    waiting = []
+
+    def write(number: int) -> None:
+        connection = turn_taking_connection(path, connection_class)
+        connection.begin_write()
+        order.append(number)
+        connection.commit()
+        connection.close()
+
+    for number in range(1, 6):
+        waiting.append(threading.Thread(target=write, args=(number,)))
+        waiting[-1].start()
+        time.sleep(0.05)  # each is waiting before the next comes
+    assert order == []  # nobody writes while the first holds its turn
+    first.commit()
+    for thread in waiting:
+        thread.join(10)
+    assert order == [1, 2, 3, 4, 5]
+    first.close()
+
+
+def test_a_turn_not_given_in_time_fails_as_a_busy_database_and_a_dropped_writer_passes_it_on(config):
+    path = config.database_url.removeprefix("sqlite:///")
+    connection_class = db._writer_turns(0.2)  # noqa: SLF001 - the engine's connection class
+    holder = turn_taking_connection(path, connection_class)
+    holder.begin_write()
+    other = turn_taking_connection(path, connection_class)
+    with pytest.raises(sqlite3.OperationalError, match="database is locked"):
+        other.begin_write()
+    del holder  # dropped mid-transaction: SQLite lets its lock go, and so does the turn
+    gc.collect()
+    other.begin_write()
+    other.execute("CREATE TABLE IF NOT EXISTS turns_probe (n INTEGER)")
+    other.rollback()
+    again = turn_taking_connection(path, connection_class)
+    again.begin_write()  # the rollback passed the turn on
+    again.rollback()
+    other.close()
+    again.close()
