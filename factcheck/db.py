@@ -100,10 +100,11 @@ def make_engine(url: str, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> Engi
     return engine
 
 
-def _write_lock_on_first_write(connection: Any, cursor: Any, statement: str, _parameters: Any,
+def _write_lock_on_first_write(connection: Any, _cursor: Any, statement: str, _parameters: Any,
                                context: Any, _executemany: bool) -> None:
-    """Open SQLite's write transaction (``BEGIN IMMEDIATE``) just before the first statement that
-    writes, or that reads to write (:func:`for_update`).
+    """Open SQLite's write transaction (``BEGIN IMMEDIATE``, in this process's turn:
+    :class:`_TakesTurnsToWrite`) just before the first statement that writes, or that reads to
+    write (:func:`for_update`).
 
     Reads run outside any transaction, each on the latest committed state (as PostgreSQL's READ
     COMMITTED does), so a slow page never holds the write lock. A write transaction takes the
@@ -117,10 +118,7 @@ def _write_lock_on_first_write(connection: Any, cursor: Any, statement: str, _pa
     wants_lock = first_word in _WRITING_STATEMENTS or (
         context is not None and context.execution_options.get(WRITE_LOCK_OPTION, False))
     if wants_lock:
-        if isinstance(dbapi_connection, _TakesTurnsToWrite):
-            dbapi_connection.begin_write()
-        else:
-            cursor.execute("BEGIN IMMEDIATE")
+        dbapi_connection.begin_write()
 
 
 class _WriteTurns:
