@@ -20,7 +20,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from whoosh import query
 from whoosh.reading import IndexReader
@@ -180,27 +180,33 @@ class _Counts:
 def _in_segment(segment: str, leaf: IndexReader, word: str) -> int:
     """``word``'s count in one segment, kept for the segment's life (a segment never changes once
     written; deletions leave its counts as they are)."""
-    known = _SEGMENT_WORDS.get(segment)
-    if known is None:
-        # A small segment (an update's few documents) has all its words read at once: a filing
-        # asks for hundreds of words, nearly all absent from it, and each absent one would
-        # otherwise cost a lookup in every new segment (issue 14).
-        whole = _whole_lexicon(leaf) if leaf.doc_count_all() <= WHOLE_LEXICON_DOCS else None
-        with _COUNTS_LOCK:
-            if whole is not None:
-                _WHOLE_SEGMENTS.add(segment)
-            known = _SEGMENT_WORDS.setdefault(segment, whole if whole is not None else {})
-            while len(_SEGMENT_WORDS) > _SEGMENTS_KEPT:  # merged-away segments go first
-                _WHOLE_SEGMENTS.discard(gone := next(iter(_SEGMENT_WORDS)))
-                _SEGMENT_WORDS.pop(gone, None)
-    found = known.get(word)
+    kept = _SEGMENT_WORDS.get(segment) or _keep_segment(segment, leaf)
+    found = kept.counts.get(word)
     if found is None:
-        if segment in _WHOLE_SEGMENTS:
+        if kept.whole:
             return 0
-        if len(known) > _WORDS_KEPT:
-            known.clear()
-        found = known[word] = leaf.doc_frequency("body", word)
+        if len(kept.counts) > _WORDS_KEPT:
+            kept.counts.clear()
+        found = kept.counts[word] = leaf.doc_frequency("body", word)
     return found
+
+
+class _SegmentWords(NamedTuple):
+    counts: dict[str, int]
+    whole: bool  # every word of the segment is in counts: one absent there is absent from it
+
+
+def _keep_segment(segment: str, leaf: IndexReader) -> _SegmentWords:
+    """Start keeping a segment's counts. A small one (an update's few documents) has all its words
+    read at once: a filing asks for hundreds of words, nearly all absent from it, and each absent
+    one would otherwise cost a lookup in every new segment (issue 14)."""
+    whole = leaf.doc_count_all() <= WHOLE_LEXICON_DOCS
+    fresh = _SegmentWords(_whole_lexicon(leaf) if whole else {}, whole)
+    with _COUNTS_LOCK:
+        kept = _SEGMENT_WORDS.setdefault(segment, fresh)
+        while len(_SEGMENT_WORDS) > _SEGMENTS_KEPT:  # merged-away segments go first
+            _SEGMENT_WORDS.pop(next(iter(_SEGMENT_WORDS)), None)
+    return kept
 
 
 def _whole_lexicon(leaf: IndexReader) -> dict[str, int]:
@@ -232,9 +238,7 @@ _COUNTS: dict[frozenset[str], _Counts] = {}
 _COUNTS_LOCK = threading.Lock()
 _SETS_KEPT = 8
 # Segment id -> its words' counts, oldest first; a few dozen covers every live segment.
-_SEGMENT_WORDS: dict[str, dict[str, int]] = {}
+_SEGMENT_WORDS: dict[str, _SegmentWords] = {}
 _SEGMENTS_KEPT = 64
 _WORDS_KEPT = 200_000
-# Segments whose every word is in _SEGMENT_WORDS (a word absent there is absent from them).
-_WHOLE_SEGMENTS: set[str] = set()
 WHOLE_LEXICON_DOCS = 50  # a segment this small is read whole when first asked (~2 ms; 500 documents took 10)
