@@ -18,6 +18,7 @@ from factcheck.accounts import operations as accounts
 from factcheck.audit import Event
 from factcheck.claims.models import Claim
 from factcheck.web import public
+from tests.deployment import wait_for
 from tests.live import live_server
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
@@ -174,7 +175,9 @@ def test_writers_of_one_process_go_in_the_order_they_came(config):
     for number in range(1, 6):
         waiting.append(threading.Thread(target=write, args=(number,)))
         waiting[-1].start()
-        time.sleep(0.05)  # each is waiting before the next comes
+        # Each is waiting for its turn before the next comes (CPython keeps a condition's waiters).
+        wait_for(lambda n=number: len(connection_class.turns._changed._waiters) == n, 10, 0.005,  # noqa: SLF001
+                 what=f"writer {number} to wait for its turn")
     assert order == []  # nobody writes while the first holds its turn
     first.commit()
     for thread in waiting:
